@@ -1,0 +1,90 @@
+"""H.264 MP4 output through PyAV (libx264 ships in PyAV's wheels), which browsers play.
+
+OpenCV's ``mp4v`` fourcc writes MPEG-4 Part 2, which Chrome and Firefox refuse; this writer
+exists so every video formcheck writes (annotated analyses, renders, flagged-rep clips) plays
+in the Streamlit page.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from formcheck.errors import OutputError
+
+
+class H264Writer:
+    """Append RGB frames with their own timestamps to an H.264 MP4. Use as a context manager.
+
+    Frames are written with their presentation time in milliseconds (``t_ms``), so a
+    variable-frame-rate input stays in sync. Odd frame sizes are padded by one pixel because
+    yuv420p needs even dimensions.
+
+    Args:
+        path: output ``.mp4``.
+        width, height: frame size in pixels.
+        fps: nominal rate, written as the stream's average rate.
+        crf: x264 quality (lower = better, 23 is x264's default).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        width: int,
+        height: int,
+        fps: float = 30.0,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ) -> None:
+        self.path = Path(path)
+        self.width = width + (width % 2)
+        self.height = height + (height % 2)
+        try:
+            self._container = av.open(str(self.path), mode="w", format="mp4")
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"cannot write video {self.path}: {exc}") from exc
+        self._stream = self._container.add_stream(
+            "libx264", rate=Fraction(fps).limit_denominator(1001)
+        )
+        self._stream.width = self.width
+        self._stream.height = self.height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.time_base = Fraction(1, 1000)
+        self._stream.codec_context.time_base = Fraction(1, 1000)
+        self._stream.options = {"crf": str(crf), "preset": preset, "movflags": "+faststart"}
+        self._last_pts = -1
+        self.frames_written = 0
+
+    def write(self, image: np.ndarray, t_ms: int) -> None:
+        """Append one (H, W, 3) uint8 RGB frame shown at ``t_ms`` milliseconds."""
+        h, w = image.shape[:2]
+        if (w, h) != (self.width, self.height):
+            padded = np.zeros((self.height, self.width, 3), dtype=np.uint8)
+            padded[: min(h, self.height), : min(w, self.width)] = image[: self.height, : self.width]
+            image = padded
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        pts = max(int(t_ms), self._last_pts + 1)
+        frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
+        self._last_pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._container is None:
+            return
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+        self._container = None
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
