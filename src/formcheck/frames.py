@@ -10,6 +10,8 @@ Coordinate spaces (the same as MediaPipe's):
   same on a 16:9 and a 9:16 frame (normalised x and y have different units).
 - ``world``: metres, origin between the hips, x to the person's left when facing the camera
   (image right), y down, z away from the camera (MediaPipe's world landmarks).
+- ``depth``: MediaPipe's image-relative depth of each landmark (normalised image z: same scale
+  as x / width, smaller = nearer the camera, 0 at the hips). Kept so landmark files round-trip.
 - ``visibility``: MediaPipe's likelihood in [0, 1] that the landmark is visible in the image.
 
 A landmark that is missing (no person, not in the file, filtered out) is NaN in every array,
@@ -58,6 +60,7 @@ class PoseFrame:
         image_size: (width, height) of the frame the landmarks refer to, in pixels.
         xy: (33, 2) image pixels, y down. NaN where missing.
         world: (33, 3) metres, MediaPipe world frame (see module docstring). NaN where missing.
+        depth: (33,) MediaPipe's normalised image z. NaN where missing.
         visibility: (33,) in [0, 1]. NaN where missing.
         presence: (33,) in [0, 1], MediaPipe's likelihood the landmark is in the frame. NaN where
             missing.
@@ -68,6 +71,7 @@ class PoseFrame:
     image_size: tuple[int, int]
     xy: np.ndarray = field(default_factory=lambda: _nan((NUM_LANDMARKS, 2)))
     world: np.ndarray = field(default_factory=lambda: _nan((NUM_LANDMARKS, 3)))
+    depth: np.ndarray = field(default_factory=lambda: _nan((NUM_LANDMARKS,)))
     visibility: np.ndarray = field(default_factory=lambda: _nan((NUM_LANDMARKS,)))
     presence: np.ndarray = field(default_factory=lambda: _nan((NUM_LANDMARKS,)))
     mask: np.ndarray | None = None
@@ -76,6 +80,7 @@ class PoseFrame:
         for name, shape in (
             ("xy", (NUM_LANDMARKS, 2)),
             ("world", (NUM_LANDMARKS, 3)),
+            ("depth", (NUM_LANDMARKS,)),
             ("visibility", (NUM_LANDMARKS,)),
             ("presence", (NUM_LANDMARKS,)),
         ):

@@ -1,0 +1,365 @@
+"""The library API: what the CLI, the Streamlit app, the benchmarks and the tests all call.
+
+- :func:`analyze` runs a recorded video or a landmark file through the whole pipeline
+  (frames -> pose -> smoothing -> exercise engine -> report, frames.csv, annotated video).
+- :class:`LiveCoach` runs the same stages on one frame at a time for a camera.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck.annotate import FrameAnnotator
+from formcheck.capture import DecodeInterrupted, VideoFile
+from formcheck.config import Settings
+from formcheck.engine import Analyzer, FrameResult
+from formcheck.errors import LandmarkFileError, OutputError
+from formcheck.exercises import get_exercise
+from formcheck.exercises.spec import Exercise
+from formcheck.frames import PoseFrame, VideoFrame
+from formcheck.landmark_csv import LandmarkCsv, LandmarkCsvWriter
+from formcheck.pose import PoseEstimator, PoseOptions
+from formcheck.report import FramesCsvWriter, InputInfo, ProcessingInfo, SessionReport, build_report
+from formcheck.smoothing import make_smoother
+from formcheck.video_writer import H264Writer
+
+#: Called as progress(frames_done, frames_expected or 0).
+Progress = Callable[[int, int], None]
+
+REPORT_NAME = "report.json"
+FRAMES_NAME = "frames.csv"
+VIDEO_NAME = "annotated.mp4"
+LANDMARKS_NAME = "landmarks.csv"
+
+
+@dataclass(frozen=True)
+class AnalysisOutputs:
+    """Where an analysis wrote its files (None for what was not asked for)."""
+
+    report: Path
+    frames_csv: Path
+    video: Path | None
+    landmarks_csv: Path | None
+
+
+def pose_options(settings: Settings, model: str | os.PathLike[str] | None = None,
+                 segmentation: bool = False) -> PoseOptions:
+    p = settings.pose
+    return PoseOptions(model=model, variant=p.variant,
+                       min_detection_confidence=p.min_detection_confidence,
+                       min_presence_confidence=p.min_presence_confidence,
+                       min_tracking_confidence=p.min_tracking_confidence,
+                       segmentation=segmentation, rotate_fallback=p.rotate_fallback)
+
+
+def make_analyzer(exercise: Exercise, settings: Settings, limits: dict[str, float] | None = None) -> Analyzer:
+    merged = {**settings.limits.get(exercise.id, {}), **(limits or {})}
+    return Analyzer(exercise, merged, settings.min_visibility, settings.cue_display_s,
+                    settings.cue_repeat_s)
+
+
+def _prepare_out(out_dir: str | os.PathLike[str]) -> Path:
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".formcheck-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+    return out
+
+
+def _read_ahead(items: Iterable, size: int = 8) -> Iterator:
+    """Iterate ``items`` in a background thread, ``size`` ahead (decode overlaps inference).
+    An exception raised by the producer is re-raised here, after the items before it."""
+    q: queue.Queue = queue.Queue(maxsize=size)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", done))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            q.put(("error", exc))
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+class _BackgroundWriter:
+    """Runs annotation + encoding of output frames in a worker thread so they overlap the next
+    frame's inference. ``submit`` blocks when the worker is ``size`` frames behind."""
+
+    def __init__(self, work: Callable[..., None], size: int = 8) -> None:
+        self._work = work
+        self._q: queue.Queue = queue.Queue(maxsize=size)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            args = self._q.get()
+            if args is None:
+                return
+            if self._error is None:
+                try:
+                    self._work(*args)
+                except BaseException as exc:
+                    self._error = exc
+
+    def submit(self, *args: object) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put(args)
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def analyze(
+    source: str | os.PathLike[str],
+    exercise: str | Exercise = "pose_only",
+    out_dir: str | os.PathLike[str] = "formcheck-out",
+    *,
+    settings: Settings | None = None,
+    model: str | os.PathLike[str] | None = None,
+    limits: dict[str, float] | None = None,
+    write_video: bool = True,
+    save_landmarks: bool = False,
+    progress: Progress | None = None,
+    on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
+) -> tuple[SessionReport, AnalysisOutputs]:
+    """Analyse a recorded video.
+
+    Writes ``report.json``, ``frames.csv`` and (``write_video``) ``annotated.mp4`` into
+    ``out_dir``. A run stopped part-way (Ctrl-C, a damaged file) still writes everything it has,
+    and the report says ``complete: false`` and why; ``KeyboardInterrupt`` is re-raised after.
+
+    Raises:
+        InputError, ModelNotFoundError, ModelLoadError, UnknownExerciseError, OutputError.
+    """
+    settings = settings or Settings()
+    ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
+    analyzer = make_analyzer(ex, settings, limits)
+    out = _prepare_out(out_dir)
+    paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
+                            out / VIDEO_NAME if write_video else None,
+                            out / LANDMARKS_NAME if save_landmarks else None)
+    with VideoFile(source) as video:
+        info = video.info
+        needs_mask = bool(ex.extra.get("segmentation"))
+        opts = pose_options(settings, model, segmentation=needs_mask)
+        with PoseEstimator(opts) as estimator:
+            processing = _processing(settings, analyzer, estimator)
+            input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
+                                   height=info.height, fps=round(info.fps, 3),
+                                   duration_s=_finite(info.duration_s),
+                                   frame_count=info.frame_count or None, rotation=info.rotation)
+            report = _run(
+                frames=_read_ahead(video.frames()),
+                pose_of=lambda vf: estimator.process(vf.image, vf.t_ms),
+                analyzer=analyzer, settings=settings, paths=paths, size=(info.width, info.height),
+                fps=info.fps, expected=info.frame_count, input_info=input_info,
+                processing=processing, progress=progress, on_frame=on_frame,
+            )
+    return report, paths
+
+
+def analyze_landmarks(
+    source: str | os.PathLike[str],
+    exercise: str | Exercise,
+    out_dir: str | os.PathLike[str],
+    *,
+    width: int,
+    height: int,
+    fps: float,
+    settings: Settings | None = None,
+    limits: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> tuple[SessionReport, AnalysisOutputs]:
+    """Analyse a wide landmark CSV (see :mod:`formcheck.landmark_csv`) without video.
+
+    Raises:
+        LandmarkFileError: the file is malformed or lacks landmarks the exercise needs.
+    """
+    settings = settings or Settings()
+    ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
+    table = LandmarkCsv(source, width, height, fps)
+    missing = table.missing(ex.needs)
+    if missing:
+        raise LandmarkFileError(f"{table.path}: {ex.id} needs landmarks the file lacks: {', '.join(missing)}")
+    analyzer = make_analyzer(ex, settings, limits)
+    out = _prepare_out(out_dir)
+    paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME, None, None)
+    processing = _processing(settings, analyzer, None)
+    input_info = InputInfo(kind="landmarks", path=str(table.path), width=width, height=height, fps=fps)
+    frames = ((i, f) for i, f in enumerate(table.frames()))
+    report = _run(frames=frames, pose_of=None, analyzer=analyzer, settings=settings, paths=paths,
+                  size=(width, height), fps=fps, expected=0, input_info=input_info,
+                  processing=processing, progress=progress, on_frame=None)
+    return report, paths
+
+
+def _processing(settings: Settings, analyzer: Analyzer, estimator: PoseEstimator | None) -> ProcessingInfo:
+    mp_version = None
+    if estimator is not None:
+        import importlib.metadata
+
+        mp_version = importlib.metadata.version("mediapipe")
+    return ProcessingInfo(
+        formcheck_version=__version__,
+        model=str(estimator.model_path) if estimator else None,
+        model_variant=estimator.options.variant if estimator else None,
+        mediapipe_version=mp_version, smoothing=settings.smoothing.name,
+        smoothing_params=settings.smoothing.params(), min_visibility=settings.min_visibility,
+        limits=analyzer.limits,
+    )
+
+
+def _finite(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), 3)
+
+
+def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: AnalysisOutputs,
+         size: tuple[int, int], fps: float, expected: int, input_info: InputInfo,
+         processing: ProcessingInfo, progress: Progress | None, on_frame) -> SessionReport:
+    """The shared frame loop of :func:`analyze` and :func:`analyze_landmarks`.
+
+    ``frames`` yields :class:`VideoFrame` (then ``pose_of`` turns each into a PoseFrame) or,
+    for landmark files, ``(index, PoseFrame)`` pairs with ``pose_of`` None.
+    """
+    smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
+    annotator = FrameAnnotator(analyzer.exercise, settings.min_visibility)
+    check_ids = [c.id for c in analyzer.exercise.checks]
+    incomplete: str | None = None
+    interrupted: KeyboardInterrupt | None = None
+    first_ms: int | None = None
+    last_ms = 0
+    done = 0
+    video = (H264Writer(paths.video, size[0], size[1], fps if np.isfinite(fps) and fps > 0 else 30.0)
+             if paths.video is not None and pose_of is not None else None)
+    landmarks = LandmarkCsvWriter(paths.landmarks_csv) if paths.landmarks_csv else None
+
+    def write_outputs(vf: VideoFrame, pose: PoseFrame, result: FrameResult) -> None:
+        if video is not None:
+            video.write(annotator(vf.image.copy(), pose, result), vf.t_ms)
+
+    background = _BackgroundWriter(write_outputs) if video is not None else None
+    try:
+        with FramesCsvWriter(paths.frames_csv, check_ids) as rows:
+            try:
+                for item in frames:
+                    if pose_of is None:
+                        index, raw = item
+                        vf = None
+                    else:
+                        vf = item
+                        index, raw = vf.index, pose_of(vf)
+                    if landmarks is not None:
+                        landmarks.write(raw)
+                    pose = smoother(raw)
+                    result = analyzer.update(pose)
+                    rows.write(index, result)
+                    if background is not None and vf is not None:
+                        background.submit(vf, pose, result)
+                    if on_frame is not None and vf is not None:
+                        on_frame(vf, pose, result)
+                    first_ms = pose.t_ms if first_ms is None else first_ms
+                    last_ms = pose.t_ms
+                    done += 1
+                    if progress is not None:
+                        progress(done, expected)
+            except DecodeInterrupted as exc:
+                incomplete = str(exc)
+            except KeyboardInterrupt as exc:
+                incomplete = f"stopped by the user after {done} frames"
+                interrupted = exc
+            analyzer.finish()
+    finally:
+        if background is not None:
+            background.close()
+        if video is not None:
+            video.close()
+        if landmarks is not None:
+            landmarks.close()
+    duration = (last_ms - (first_ms or 0)) / 1000.0 + (1.0 / fps if fps and np.isfinite(fps) else 0.0)
+    warnings: list[str] = []
+    report = build_report(analyzer, input_info, processing, duration, warnings, incomplete)
+    report.write(paths.report)
+    if interrupted is not None:
+        raise interrupted
+    return report
+
+
+class LiveCoach:
+    """The pipeline for a live camera, one frame at a time: pose, smoothing, engine and drawing.
+
+    Thread-safe for one producer (the video callback) and any number of readers of
+    :attr:`latest`. Use as a context manager so the landmarker is closed.
+    """
+
+    def __init__(self, exercise: str | Exercise, settings: Settings | None = None,
+                 model: str | os.PathLike[str] | None = None,
+                 limits: dict[str, float] | None = None) -> None:
+        self.settings = settings or Settings()
+        self.exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
+        self.analyzer = make_analyzer(self.exercise, self.settings, limits)
+        self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
+        self._annotator = FrameAnnotator(self.exercise, self.settings.min_visibility)
+        self._estimator = PoseEstimator(pose_options(self.settings, model))
+        self._lock = threading.Lock()
+        self.latest: FrameResult | None = None
+
+    def process(self, image: np.ndarray, t_ms: int, draw: bool = True) -> tuple[np.ndarray, FrameResult]:
+        """Run one RGB frame; returns the annotated frame (a copy) and the engine's result."""
+        pose = self._smoother(self._estimator.process(image, t_ms))
+        with self._lock:
+            result = self.analyzer.update(pose)
+            self.latest = result
+        out = self._annotator(image.copy(), pose, result) if draw else image
+        return out, result
+
+    def finish(self) -> None:
+        with self._lock:
+            self.analyzer.finish()
+
+    def close(self) -> None:
+        self._estimator.close()
+
+    def __enter__(self) -> LiveCoach:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

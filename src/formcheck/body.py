@@ -1,0 +1,120 @@
+"""Named access to one smoothed :class:`PoseFrame`, the input of every metric.
+
+Metrics say ``body.mid("hip")`` or ``body.near("knee")`` instead of juggling indices and
+visibility. Any point whose landmarks are not visible enough comes back as NaN, so a metric
+built from it is NaN, and the check reads ``unknown`` instead of guessing.
+
+Sides: ``left``/``right`` are the person's own sides, as MediaPipe labels them. ``near`` is the
+side facing the camera (larger mean visibility of shoulder, hip and knee), ``far`` the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from formcheck.frames import PoseFrame
+from formcheck.geometry import midpoint, side_on_ratio
+from formcheck.landmarks import Landmark, side_landmark
+
+SIDES = ("left", "right")
+_NAN2 = np.array([np.nan, np.nan])
+_NAN3 = np.array([np.nan, np.nan, np.nan])
+
+
+def other_side(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A pose frame plus the visibility threshold below which a landmark counts as missing."""
+
+    frame: PoseFrame
+    min_visibility: float = 0.5
+
+    # -- single landmarks -------------------------------------------------------------------
+    def ok(self, landmark: Landmark) -> bool:
+        return self.frame.visible(landmark, self.min_visibility)
+
+    def px(self, landmark: Landmark) -> np.ndarray:
+        """Pixel point of a landmark (y down), NaN when not visible enough."""
+        return self.frame.xy[landmark] if self.ok(landmark) else _NAN2
+
+    def world(self, landmark: Landmark) -> np.ndarray:
+        """World point in metres (MediaPipe world frame), NaN when not visible enough."""
+        return self.frame.world[landmark] if self.ok(landmark) else _NAN3
+
+    def side(self, side: str, part: str, space: str = "px") -> np.ndarray:
+        """``body.side("left", "knee")``: that side's landmark in ``px`` or ``world`` space."""
+        lm = side_landmark(side, part)
+        return self.px(lm) if space == "px" else self.world(lm)
+
+    # -- pairs ------------------------------------------------------------------------------
+    def mid(self, part: str, space: str = "px") -> np.ndarray:
+        """Midpoint of the left and right ``part``; the one visible side alone when the other is
+        hidden (side-on, the two nearly coincide in the image); NaN when neither is visible."""
+        left, right = self.side("left", part, space), self.side("right", part, space)
+        lv, rv = np.isfinite(left).all(), np.isfinite(right).all()
+        if lv and rv:
+            return midpoint(left, right)
+        return left if lv else right
+
+    @cached_property
+    def near_side(self) -> str:
+        """The side facing the camera: the one whose shoulder, hip and knee MediaPipe sees best."""
+        vis = self.frame.visibility
+        score = {
+            s: np.nanmean([vis[side_landmark(s, p)] for p in ("shoulder", "hip", "knee")])
+            for s in SIDES
+        }
+        left, right = score["left"], score["right"]
+        if np.isfinite(left) and np.isfinite(right) and abs(left - right) > 1e-6:
+            return "left" if left > right else "right"
+        # Equal scores: the side closer to the camera in world depth (smaller z).
+        lz = self.frame.world[Landmark.LEFT_HIP, 2]
+        rz = self.frame.world[Landmark.RIGHT_HIP, 2]
+        return "left" if not (np.isfinite(lz) and np.isfinite(rz)) or lz <= rz else "right"
+
+    def near(self, part: str, space: str = "px") -> np.ndarray:
+        """The near side's ``part``, or the far side's when the near one is hidden."""
+        point = self.side(self.near_side, part, space)
+        return point if np.isfinite(point).all() else self.side(other_side(self.near_side), part, space)
+
+    def far(self, part: str, space: str = "px") -> np.ndarray:
+        return self.side(other_side(self.near_side), part, space)
+
+    # -- whole-body facts -------------------------------------------------------------------
+    @property
+    def has_person(self) -> bool:
+        return self.frame.has_person
+
+    @cached_property
+    def torso_length_px(self) -> float:
+        """Shoulder midpoint to hip midpoint in pixels; the scale for distance ratios."""
+        d = np.linalg.norm(self.mid("shoulder") - self.mid("hip"))
+        return float(d) if np.isfinite(d) and d > 0 else float("nan")
+
+    @cached_property
+    def side_on_ratio(self) -> float:
+        return side_on_ratio(self.frame.xy) if self.has_person else float("nan")
+
+    @cached_property
+    def view(self) -> str:
+        """``side``, ``front`` (or back) or ``oblique``, from :func:`side_on_ratio`; ``unknown``
+        without a torso. Thresholds measured on the side- and front-view clips in shared media."""
+        r = self.side_on_ratio
+        if not np.isfinite(r):
+            return "unknown"
+        if r < VIEW_SIDE_MAX:
+            return "side"
+        if r > VIEW_FRONT_MIN:
+            return "front"
+        return "oblique"
+
+
+#: side_on_ratio below this reads as a side view, above VIEW_FRONT_MIN as a front (or back) view.
+VIEW_SIDE_MAX = 0.35
+VIEW_FRONT_MIN = 0.55

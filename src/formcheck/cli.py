@@ -1,0 +1,200 @@
+"""The ``formcheck`` command: a thin shell over :mod:`formcheck.api`.
+
+Every ``FormcheckError`` becomes a one-line message on stderr and exit status 2; nothing the
+user can cause prints a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from formcheck.config import Settings
+from formcheck.errors import FormcheckError, NoPersonError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Rep-by-rep form feedback for low-back-pain rehab exercises.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"formcheck: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _parse_limits(items: list[str]) -> dict[str, float]:
+    limits = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            limits[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            _fail(f"--limit takes CHECK=NUMBER, got {item!r}")
+    return limits
+
+
+def _settings(config: Optional[Path], variant: Optional[str]) -> Settings:
+    settings = Settings.load(config)
+    if variant:
+        settings = settings.model_copy(update={"pose": settings.pose.model_copy(update={"variant": variant})})
+    return settings
+
+
+class _Bar:
+    """A tqdm bar fed by the API's progress callback; silent with --quiet."""
+
+    def __init__(self, quiet: bool, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(desc=desc, unit="frame", disable=quiet, leave=False, file=sys.stderr)
+
+    def __call__(self, done: int, total: int) -> None:
+        if total and self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+@app.command()
+def analyze(
+    video: Annotated[Optional[Path], typer.Argument(help="video file (mp4/mov/avi/webm/mkv/gif)")] = None,
+    exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")] = "pose_only",
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("formcheck-out"),
+    landmarks: Annotated[Optional[Path], typer.Option(help="analyse a landmark CSV instead of a video")] = None,
+    width: Annotated[int, typer.Option(help="with --landmarks: frame width in pixels")] = 0,
+    height: Annotated[int, typer.Option(help="with --landmarks: frame height in pixels")] = 0,
+    fps: Annotated[float, typer.Option(help="with --landmarks: frame rate")] = 0.0,
+    model: Annotated[Optional[Path], typer.Option(help="pose model .task file")] = None,
+    model_variant: Annotated[Optional[str], typer.Option(help="full, lite or heavy")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="settings TOML (see formcheck.example.toml)")] = None,
+    limit: Annotated[list[str], typer.Option(help="override a check's limit: CHECK=VALUE (repeatable)")] = [],  # noqa: B006
+    no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated video")] = False,
+    save_landmarks: Annotated[bool, typer.Option(help="also write landmarks.csv")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
+) -> None:
+    """Analyse a recorded video (or a landmark CSV) and write report.json, frames.csv and an
+    annotated video into --out."""
+    from formcheck import api
+
+    limits = _parse_limits(limit)
+    bar = _Bar(quiet, "analysing")
+    try:
+        settings = _settings(config, model_variant)
+        if landmarks is not None:
+            if video is not None:
+                _fail("give either a video or --landmarks, not both")
+            report, paths = api.analyze_landmarks(landmarks, exercise, out, width=width, height=height,
+                                                  fps=fps, settings=settings, limits=limits, progress=bar)
+        elif video is None:
+            _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
+        else:
+            report, paths = api.analyze(video, exercise, out, settings=settings, model=model,
+                                        limits=limits, write_video=not no_video,
+                                        save_landmarks=save_landmarks, progress=bar)
+    except KeyboardInterrupt:
+        bar.close()
+        _fail(f"interrupted; partial results (marked incomplete) are in {out}", 130)
+    except (FormcheckError, ValueError) as exc:
+        bar.close()
+        _fail(str(exc))
+    bar.close()
+    if report.frames_with_person == 0:
+        _fail(str(NoPersonError(f"no person was found in any of the {report.frames_total} frames "
+                                f"of {report.input.path}: check the file shows someone doing the "
+                                "exercise, whole body in view")))
+    if not quiet:
+        typer.echo(summary_text(report))
+        typer.echo(f"wrote {paths.report}, {paths.frames_csv}" + (f", {paths.video}" if paths.video else ""))
+    if not report.complete:
+        typer.echo(f"formcheck: warning: incomplete: {report.incomplete_reason}", err=True)
+        raise typer.Exit(1)
+
+
+def summary_text(report) -> str:
+    """A few lines for the terminal: counts, flags, score."""
+    lines = [f"{report.exercise_name}: person found in {report.detection_rate:.0%} of "
+             f"{report.frames_total} frames, view {report.view}"]
+    if report.kind == "reps":
+        lines.append(f"reps: {report.rep_count}" + (f", set score {report.set_score:.0f}/100"
+                                                    if report.set_score is not None else ""))
+        for r in report.reps:
+            verdict = "pass" if r.passed else "flagged: " + ", ".join(r.flags)
+            side = f" {r.side}" if r.side else ""
+            lines.append(f"  rep {r.index}{side} {r.start_s:.1f}-{r.end_s:.1f}s  score {r.score:.0f}  {verdict}")
+    elif report.kind == "hold":
+        for h in report.holds:
+            lines.append(f"  hold {h.index}: {h.duration_s:.1f}s, good form {h.good_form_s:.1f}s, "
+                         f"longest good {h.longest_good_s:.1f}s, score {h.score:.0f}"
+                         + (f", flagged: {', '.join(h.flags)}" if h.flags else ""))
+        if not report.holds:
+            lines.append("  no hold found")
+    for w in report.warnings:
+        lines.append(f"warning: {w}")
+    return "\n".join(lines)
+
+
+@app.command()
+def exercises() -> None:
+    """List the exercises with their checks and camera placement."""
+    from formcheck.exercises import all_exercises
+
+    for ex in all_exercises().values():
+        typer.echo(f"{ex.id}  ({ex.name}; {ex.kind}; views: {', '.join(ex.views)})")
+        typer.echo(f"    camera: {ex.camera}")
+        for c in ex.checks:
+            direction = ">" if c.flag_when == "above" else "<"
+            typer.echo(f"    - {c.id}: {c.title} (flag when {direction} {c.limit:g} {c.unit}) {c.explain}")
+
+
+@app.command()
+def live(
+    exercise: Annotated[str, typer.Option("--exercise", "-e")] = "pose_only",
+    camera: Annotated[int, typer.Option(help="camera device index")] = 0,
+    model: Annotated[Optional[Path], typer.Option(help="pose model .task file")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="settings TOML")] = None,
+) -> None:
+    """Coach from a local camera in a desktop window (press q to stop). The browser version is
+    `streamlit run app.py`."""
+    import cv2
+
+    from formcheck.api import LiveCoach
+    from formcheck.capture import Camera
+
+    try:
+        settings = _settings(config, None)
+        with LiveCoach(exercise, settings, model) as coach, Camera(camera) as cam:
+            for frame in cam.frames():
+                image, _ = coach.process(frame.image, frame.t_ms)
+                cv2.imshow("formcheck", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+                if cv2.waitKey(1) & 0xFF == ord("q"):
+                    break
+    except FormcheckError as exc:
+        _fail(str(exc))
+    except cv2.error as exc:
+        _fail(f"cannot open a window to show the camera ({exc.msg if hasattr(exc, 'msg') else exc}); "
+              "use `streamlit run app.py` instead")
+
+
+def _register_optional_commands() -> None:
+    try:
+        from formcheck.render.command import render
+    except ImportError:
+        return
+    app.command("render")(render)
+
+
+_register_optional_commands()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""formcheck's settings: one typed object, defaults defined once, loadable from TOML and
+overridden by command-line flags. ``formcheck.example.toml`` documents every key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from formcheck.errors import FormcheckError
+
+
+class PoseSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    variant: str = Field("full", description="pose model: full, lite (faster) or heavy")
+    min_detection_confidence: float = Field(0.5, ge=0, le=1)
+    min_presence_confidence: float = Field(0.5, ge=0, le=1)
+    min_tracking_confidence: float = Field(0.5, ge=0, le=1)
+    rotate_fallback: bool = Field(True, description="retry lost frames turned 90 degrees")
+
+
+class SmoothingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field("one_euro", description="one_euro or none")
+    min_cutoff_hz: float = Field(1.5, gt=0, description="One Euro cut-off at rest, Hz")
+    beta: float = Field(0.01, ge=0, description="One Euro speed coefficient")
+    d_cutoff_hz: float = Field(1.0, gt=0, description="One Euro speed cut-off, Hz")
+
+    def params(self) -> dict[str, float]:
+        if self.name == "none":
+            return {}
+        return {"min_cutoff_hz": self.min_cutoff_hz, "beta": self.beta, "d_cutoff_hz": self.d_cutoff_hz}
+
+
+class Settings(BaseModel):
+    """All settings. ``limits`` maps exercise id -> check id -> limit (a therapist's per-patient
+    values; unlisted checks keep their defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+    pose: PoseSettings = PoseSettings()
+    smoothing: SmoothingSettings = SmoothingSettings()
+    min_visibility: float = Field(0.5, ge=0, le=1, description="landmarks below this are not seen")
+    cue_display_s: float = Field(2.5, gt=0)
+    cue_repeat_s: float = Field(6.0, ge=0)
+    limits: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None) -> Settings:
+        """Settings from a TOML file, or the defaults when ``path`` is None.
+
+        Raises:
+            FormcheckError: unreadable file or invalid values (naming the key).
+        """
+        if path is None:
+            return cls()
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise FormcheckError(f"cannot read config {p}: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise FormcheckError(f"config {p} is not valid TOML: {exc}") from exc
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise FormcheckError(f"config {p}: {where}: {first['msg']}") from exc

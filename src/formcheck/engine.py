@@ -1,0 +1,325 @@
+"""The exercise engine: smoothed pose frames in, per-frame check states, reps or holds, cues and
+a set summary out. One :class:`Analyzer` per set; ``update`` once per frame in time order,
+``finish`` at the end. The live page and file analysis run the same object.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.body import Body
+from formcheck.checks import CheckReading, CheckTracker
+from formcheck.cues import Cue, CueCandidate, CueSelector
+from formcheck.exercises.spec import Check, Exercise, HoldTiming, RepCounting
+from formcheck.frames import PoseFrame
+from formcheck.reps import HoldSpan, HoldTimer, RepBoundary, RepCounter, RepPhase
+from formcheck.setup_check import SetupStatus, assess_setup
+
+TEMPO_ID = "tempo"
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What the engine made of one frame (one row of ``frames.csv``)."""
+
+    t_ms: int
+    has_person: bool
+    readings: dict[str, CheckReading]
+    phase: str
+    signal: float
+    rep_count: int
+    hold_s: float
+    setup: SetupStatus
+    cue: Cue | None
+    new_cue: Cue | None
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check over one rep or hold: its worst value, how far past the limit that was, whether
+    it flagged, and the share of frames it could not be measured."""
+
+    worst: float
+    excess: float
+    flagged: bool
+    unknown_fraction: float
+
+
+@dataclass(frozen=True)
+class RepResult:
+    index: int
+    boundary: RepBoundary
+    checks: dict[str, CheckOutcome]
+    flags: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    index: int
+    span: HoldSpan
+    checks: dict[str, CheckOutcome]
+    flags: tuple[str, ...]
+    score: float
+
+
+@dataclass
+class _Accumulator:
+    """Running worst value per check over a rep or hold."""
+
+    limits: dict[str, float]
+    checks: dict[str, Check]
+    worst: dict[str, float] = field(default_factory=dict)
+    excess: dict[str, float] = field(default_factory=dict)
+    flagged: set[str] = field(default_factory=set)
+    unknown: Counter = field(default_factory=Counter)
+    frames: int = 0
+
+    def add(self, readings: dict[str, CheckReading], evaluated: set[str]) -> None:
+        self.frames += 1
+        for cid in self.checks:
+            r = readings[cid]
+            if cid not in evaluated:
+                continue
+            if r.state == "unknown":
+                self.unknown[cid] += 1
+                continue
+            if cid not in self.excess or r.excess > self.excess[cid]:
+                self.excess[cid], self.worst[cid] = r.excess, r.value
+            if r.state == "flag":
+                self.flagged.add(cid)
+
+    def outcomes(self) -> dict[str, CheckOutcome]:
+        n = max(self.frames, 1)
+        return {
+            cid: CheckOutcome(
+                worst=self.worst.get(cid, float("nan")),
+                excess=self.excess.get(cid, float("nan")),
+                flagged=cid in self.flagged,
+                unknown_fraction=self.unknown[cid] / n,
+            )
+            for cid in self.checks
+        }
+
+
+def rep_score(outcomes: dict[str, CheckOutcome], limits: dict[str, float], tempo_flag: bool) -> float:
+    """0-100 form score of one rep or hold.
+
+    Each flagged check costs ``min(50, 20 + 30 * excess / |limit|)`` points, where ``excess`` is
+    how far its worst value went past the limit (so a check just past its limit costs 20, one
+    past by the limit's own size again costs 50, the cap). Rushing (``tempo``) costs 10. The
+    score is 100 minus the costs, floored at 0. A check that was never measurable costs nothing.
+    """
+    cost = 0.0
+    for cid, o in outcomes.items():
+        if o.flagged:
+            scale = abs(limits[cid]) or 1.0
+            cost += min(50.0, 20.0 + 30.0 * max(o.excess, 0.0) / scale)
+    if tempo_flag:
+        cost += 10.0
+    return max(0.0, 100.0 - cost)
+
+
+class Analyzer:
+    """Runs one exercise's counting, checks and cues over a stream of smoothed pose frames.
+
+    Args:
+        exercise: the declared exercise.
+        limits: per-check limit overrides (check id -> limit), e.g. a patient's own limits.
+        min_visibility: landmarks below this MediaPipe visibility count as not seen.
+    """
+
+    def __init__(self, exercise: Exercise, limits: dict[str, float] | None = None,
+                 min_visibility: float = 0.5, cue_display_s: float = 2.5,
+                 cue_repeat_s: float = 6.0) -> None:
+        limits = dict(limits or {})
+        unknown = set(limits) - {c.id for c in exercise.checks}
+        if unknown:
+            raise ValueError(f"{exercise.id} has no check(s) {', '.join(sorted(unknown))}")
+        self.exercise = exercise
+        self.min_visibility = min_visibility
+        self.trackers = {c.id: CheckTracker(c, limits.get(c.id)) for c in exercise.checks}
+        self.limits = {cid: t.limit for cid, t in self.trackers.items()}
+        self.cues = CueSelector(cue_display_s, cue_repeat_s)
+        self.rep_counter = RepCounter(exercise.counting) if isinstance(exercise.counting, RepCounting) else None
+        self.hold_timer = HoldTimer(exercise.counting) if isinstance(exercise.counting, HoldTiming) else None
+        self.reps: list[RepResult] = []
+        self.holds: list[HoldResult] = []
+        self.cue_log: list[Cue] = []
+        self.frames_seen = 0
+        self.frames_with_person = 0
+        self.view_counts: Counter = Counter()
+        self.setup_problem_counts: Counter = Counter()
+        self.check_state_counts: dict[str, Counter] = {cid: Counter() for cid in self.trackers}
+        self._baseline: dict[str, float] = {}
+        self._acc: _Accumulator | None = None
+        self._setup_bad_since: int | None = None
+        self._last_ms: int | None = None
+
+    # -- per frame ----------------------------------------------------------------------------
+    def update(self, frame: PoseFrame) -> FrameResult:
+        t = frame.t_ms
+        self._last_ms = t
+        body = Body(frame, self.min_visibility)
+        self.frames_seen += 1
+        if body.has_person:
+            self.frames_with_person += 1
+        setup = assess_setup(body, self.exercise)
+        self.view_counts[setup.view] += 1
+        for p in setup.problems:
+            self.setup_problem_counts[p] += 1
+
+        phase, signal, boundary = self._count(body, t)
+        in_rep = phase in ("up", "top", "down")
+        raw = {cid: _safe_metric(tr.check, body) for cid, tr in self.trackers.items()}
+        evaluated = {cid for cid, tr in self.trackers.items()
+                     if self._applies(tr.check, body, phase, in_rep)}
+        readings: dict[str, CheckReading] = {}
+        for cid, tr in self.trackers.items():
+            value = raw[cid]
+            if tr.check.relative:
+                value = self._relative(cid, value, in_rep)
+            if cid not in evaluated:
+                value = float("nan")
+            readings[cid] = tr.update(value, t)
+            self.check_state_counts[cid][readings[cid].state] += 1
+
+        hold_s = self._hold(body, t, readings)
+        if self._acc is not None:
+            self._acc.add(readings, evaluated)
+        new_cue = self._cue(t, readings, setup, boundary, in_rep)
+        if boundary is not None:
+            self._finish_rep(boundary)
+            self._acc = None
+        if self.rep_counter is not None and in_rep and self._acc is None:
+            self._acc = _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
+            self._acc.add(readings, evaluated)
+        return FrameResult(
+            t_ms=t, has_person=body.has_person, readings=readings, phase=phase, signal=signal,
+            rep_count=self.rep_counter.count if self.rep_counter else len(self.holds),
+            hold_s=self.hold_timer.elapsed_s(t) if self.hold_timer else 0.0,
+            setup=setup, cue=self.cues.current(t), new_cue=new_cue,
+        )
+
+    def _count(self, body: Body, t: int) -> tuple[str, float, RepBoundary | None]:
+        counting = self.exercise.counting
+        if self.rep_counter is None or not isinstance(counting, RepCounting):
+            return "rest", float("nan"), None
+        signal = _safe_metric_fn(counting.signal, body)
+        side = counting.side_of(body) if counting.side_of and body.has_person else None
+        phase, boundary = self.rep_counter.update(t, signal, side)
+        return phase, signal, boundary
+
+    def _applies(self, check: Check, body: Body, phase: RepPhase | str, in_rep: bool) -> bool:
+        if not body.has_person:
+            return False
+        if body.view != "unknown" and body.view not in check.views:
+            return False
+        if check.applies == "rep":
+            return in_rep
+        if check.applies == "top":
+            return phase == "top"
+        if check.applies == "hold":
+            return self.hold_timer is not None and self.hold_timer.holding
+        return True
+
+    def _relative(self, cid: str, value: float, in_rep: bool) -> float:
+        if not in_rep:
+            # Between reps the reference follows the person, so slow drift is not a fault.
+            if math.isfinite(value):
+                self._baseline[cid] = value
+            return 0.0 if math.isfinite(value) else value
+        base = self._baseline.get(cid, float("nan"))
+        return value - base
+
+    def _hold(self, body: Body, t: int, readings: dict[str, CheckReading]) -> float:
+        if self.hold_timer is None or not isinstance(self.exercise.counting, HoldTiming):
+            return 0.0
+        in_position = bool(body.has_person and self.exercise.counting.in_position(body))
+        form_ok = all(r.state != "flag" for r in readings.values())
+        was_holding = self.hold_timer.holding
+        span = self.hold_timer.update(t, in_position, form_ok)
+        if self.hold_timer.holding and not was_holding:
+            self._acc = _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
+        if span is not None:
+            self._finish_hold(span)
+        elif not self.hold_timer.holding and was_holding:
+            self._acc = None
+        return self.hold_timer.elapsed_s(t)
+
+    def _cue(self, t: int, readings: dict[str, CheckReading], setup: SetupStatus,
+             boundary: RepBoundary | None, in_rep: bool) -> Cue | None:
+        cands = [
+            CueCandidate(tr.check.cue, "correction", cid, tr.check.priority)
+            for cid, tr in self.trackers.items() if readings[cid].state == "flag"
+        ]
+        if boundary is not None and self._acc is not None and not self._acc.flagged:
+            cands.append(CueCandidate(self.exercise.good_rep_cue, "praise", "rep", 50))
+        if setup.ok:
+            self._setup_bad_since = None
+        elif self._setup_bad_since is None:
+            self._setup_bad_since = t
+        holding = self.hold_timer is not None and self.hold_timer.holding
+        if (setup.problems and not in_rep and not holding and self._setup_bad_since is not None
+                and t - self._setup_bad_since >= 1000):
+            cands.append(CueCandidate(_sentence(setup.problems[0]), "setup", "setup", 90))
+        cue = self.cues.offer(t, cands)
+        if cue is not None:
+            self.cue_log.append(cue)
+        return cue
+
+    # -- rep / hold results -------------------------------------------------------------------
+    def _finish_rep(self, b: RepBoundary) -> None:
+        acc = self._acc or _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
+        outcomes = acc.outcomes()
+        counting = self.exercise.counting
+        assert isinstance(counting, RepCounting)
+        rushed = (b.time_up_s < counting.min_lift_s) or (b.top_pause_s < counting.min_top_pause_s)
+        flags = tuple(cid for cid, o in outcomes.items() if o.flagged) + ((TEMPO_ID,) if rushed else ())
+        self.reps.append(RepResult(len(self.reps) + 1, b, outcomes, flags,
+                                   rep_score(outcomes, self.limits, rushed)))
+
+    def _finish_hold(self, span: HoldSpan) -> None:
+        acc = self._acc or _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
+        outcomes = acc.outcomes()
+        flags = tuple(cid for cid, o in outcomes.items() if o.flagged)
+        score = 100.0 * span.good_s / span.duration_s if span.duration_s > 0 else 0.0
+        self.holds.append(HoldResult(len(self.holds) + 1, span, outcomes, flags, round(score, 1)))
+        self._acc = None
+
+    def finish(self) -> None:
+        """Close a hold still under way at the end of the input (an unfinished rep is dropped)."""
+        if self.hold_timer is not None:
+            span = self.hold_timer.finish()
+            if span is not None:
+                self._finish_hold(span)
+
+    @property
+    def set_score(self) -> float:
+        """Mean score of the reps or holds; NaN when there are none."""
+        items = self.reps or self.holds
+        return float(np.mean([i.score for i in items])) if items else float("nan")
+
+    @property
+    def main_view(self) -> str:
+        seen = [(n, v) for v, n in self.view_counts.items() if v != "unknown"]
+        return max(seen)[1] if seen else "unknown"
+
+
+def _safe_metric(check: Check, body: Body) -> float:
+    return _safe_metric_fn(check.metric, body) if body.has_person else float("nan")
+
+
+def _safe_metric_fn(fn, body: Body) -> float:
+    if not body.has_person:
+        return float("nan")
+    value = float(fn(body))
+    return value if math.isfinite(value) else float("nan")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -1,0 +1,168 @@
+"""How an exercise is declared. An exercise is data: one module in ``formcheck/exercises/``
+builds one :class:`Exercise` from these parts and the engine does the rest.
+
+Metrics are plain functions ``Body -> float`` (NaN when they cannot be measured) built from
+:mod:`formcheck.geometry`; their docstrings state units and sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from formcheck.body import Body
+
+Metric = Callable[[Body], float]
+SideOf = Callable[[Body], "str | None"]
+View = Literal["side", "front", "oblique"]
+Phase = Literal["always", "rep", "top", "moving", "hold"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One form check: a per-frame metric compared with a limit.
+
+    Attributes:
+        id: stable id used in reports, CSV columns (``<id>_state``), faults and config.
+        title: short human name ("Hips sagging").
+        metric: ``Body -> float``, NaN when not measurable in this frame.
+        unit: ``deg``, ``ratio`` (of torso length unless said), ``s`` ...
+        limit: the default limit; a therapist may override it per patient.
+        flag_when: ``above`` flags values greater than ``limit``, ``below`` values smaller.
+        hysteresis: once flagged, the value must come back inside by this much to clear
+            (stops flicker around the limit).
+        min_duration_s: the value must stay past the limit this long before it flags.
+        cue: what to tell the person when it flags (one short sentence, our own words).
+        priority: lower is more important; the cue of the most important flag is shown.
+        applies: when the check is evaluated: ``always`` (whole set), ``rep`` (inside a rep),
+            ``top`` (at the top of a rep), ``hold`` (while holding the position).
+        relative: measure the metric as its change from the value at the start of the rep
+            (``abs`` not applied: a signed change).
+        views: camera views in which the metric means something; in other views the check
+            is ``unknown`` and the report says why.
+        explain: one line for the docs and ``formcheck exercises``: what is measured, how.
+    """
+
+    id: str
+    title: str
+    metric: Metric
+    unit: str
+    limit: float
+    flag_when: Literal["above", "below"]
+    cue: str
+    explain: str
+    hysteresis: float = 2.0
+    min_duration_s: float = 0.3
+    priority: int = 5
+    applies: Phase = "always"
+    relative: bool = False
+    views: tuple[View, ...] = ("side", "front", "oblique")
+
+    def past_limit(self, value: float, limit: float) -> float:
+        """How far ``value`` is past ``limit`` in the flagging direction (negative = inside)."""
+        return value - limit if self.flag_when == "above" else limit - value
+
+
+@dataclass(frozen=True)
+class RepCounting:
+    """Reps from one signal that rises into the rep and falls back.
+
+    The signal is ``Body -> float`` and must *increase* toward the top of the rep. A rep starts
+    when the signal leaves ``rest`` and counts once it passes ``enter``; it ends when the signal
+    is back at or below ``rest``. ``top_band`` (signal units) defines the top of the rep: the
+    frames within that band of the rep's peak, for the pause-at-the-top measure.
+
+    Attributes:
+        signal: the rep signal.
+        unit: its unit.
+        rest: at or below this the person is at rest between reps.
+        enter: above this a rep is under way (``enter > rest``: the gap is the hysteresis).
+        side_of: which side a rep belongs to (``left``/``right``) or None when not per side.
+        min_rep_s: shorter excursions are noise, not reps.
+        top_band: see above.
+        min_top_pause_s, min_lift_s: tempo targets; reps faster than these are flagged
+            ``tempo`` (rushing).
+    """
+
+    signal: Metric
+    unit: str
+    rest: float
+    enter: float
+    side_of: SideOf | None = None
+    min_rep_s: float = 0.6
+    top_band: float = 5.0
+    min_lift_s: float = 0.0
+    min_top_pause_s: float = 0.0
+    range_label: str = "range"
+
+    def __post_init__(self) -> None:
+        if self.enter <= self.rest:
+            raise ValueError("RepCounting.enter must be greater than rest")
+
+
+@dataclass(frozen=True)
+class HoldTiming:
+    """A hold (plank): time counts while ``in_position`` is true for the frame.
+
+    Attributes:
+        in_position: ``Body -> bool``: the person is in the held position.
+        min_hold_s: shorter spells in position are not a hold.
+        grace_s: leaving the position for less than this does not end the hold.
+    """
+
+    in_position: Callable[[Body], bool]
+    min_hold_s: float = 2.0
+    grace_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Everything formcheck knows about one exercise.
+
+    Attributes:
+        id: ``plank``, ``bird_dog`` ...
+        name: display name.
+        aliases: other names accepted on the command line.
+        views: camera views the analysis supports, best first.
+        camera: how to place the camera (shown before the set).
+        cautions: safety notes shown before the set (our own words).
+        counting: reps (:class:`RepCounting`) or a hold (:class:`HoldTiming`); None counts
+            nothing (the pose-only analyser).
+        checks: the form checks.
+        needs: landmark parts (``shoulder``, ``hip``, ...) that must be in view for setup.
+        posture: ``lying`` (on the floor), ``kneeling``, ``standing``: for the setup check.
+        per_side: reps are counted and compared per side.
+        good_rep_cue: said after a clean rep.
+        cannot_see: what one camera cannot measure for this exercise (stated in setup/report).
+    """
+
+    id: str
+    name: str
+    views: tuple[View, ...]
+    camera: str
+    cautions: tuple[str, ...]
+    counting: RepCounting | HoldTiming | None
+    checks: tuple[Check, ...] = ()
+    needs: tuple[str, ...] = ("shoulder", "hip")
+    posture: Literal["lying", "kneeling", "standing", "any"] = "any"
+    per_side: bool = False
+    aliases: tuple[str, ...] = ()
+    good_rep_cue: str = "Good rep."
+    cannot_see: tuple[str, ...] = ()
+    description: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        if isinstance(self.counting, RepCounting):
+            return "reps"
+        if isinstance(self.counting, HoldTiming):
+            return "hold"
+        return "none"
+
+    def check(self, check_id: str) -> Check:
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(f"{self.id} has no check {check_id!r}")

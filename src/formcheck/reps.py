@@ -1,0 +1,209 @@
+"""Rep counting and hold timing: small stateful objects updated frame by frame, so a live
+camera and a file share one code path."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from formcheck.exercises.spec import HoldTiming, RepCounting
+
+RepPhase = Literal["rest", "up", "top", "down"]
+
+
+@dataclass(frozen=True)
+class RepBoundary:
+    """A finished rep's timing from the counter (checks are added by the engine).
+
+    Times are in milliseconds of the input. ``time_up_s`` runs from start to first reaching the
+    top band, ``top_pause_s`` is the time spent in the top band, ``time_down_s`` from leaving
+    the top band to the end.
+    """
+
+    start_ms: int
+    peak_ms: int
+    end_ms: int
+    side: str | None
+    rest_value: float
+    peak_value: float
+    time_up_s: float
+    top_pause_s: float
+    time_down_s: float
+
+    @property
+    def range(self) -> float:
+        """Peak signal minus the signal at the start, in the signal's unit."""
+        return self.peak_value - self.rest_value
+
+
+class RepCounter:
+    """Counts reps on :class:`RepCounting`'s signal with a rest/enter hysteresis band.
+
+    ``update`` returns the phase for this frame and, on the frame a rep ends, its
+    :class:`RepBoundary`. A NaN signal (person lost) keeps the current phase; a rep whose
+    signal is lost for longer than ``max_gap_s`` is abandoned.
+    """
+
+    def __init__(self, spec: RepCounting, max_gap_s: float = 2.0) -> None:
+        self.spec = spec
+        self.max_gap_s = max_gap_s
+        self.count = 0
+        self.count_by_side: dict[str, int] = {}
+        self._in_rep = False
+        self._last_rest_ms: int | None = None
+        self._last_rest_value = float("nan")
+        self._last_seen_ms: int | None = None
+        self._peak_value = -math.inf
+        self._peak_ms = 0
+        self._top_first_ms: int | None = None
+        self._top_last_ms: int | None = None
+        self._top_ms = 0.0
+        self._prev_ms: int | None = None
+        self._side_votes: dict[str, int] = {}
+        self._confirmed = False
+
+    @property
+    def in_rep(self) -> bool:
+        return self._in_rep
+
+    def update(self, t_ms: int, value: float, side: str | None = None) -> tuple[RepPhase, RepBoundary | None]:
+        spec = self.spec
+        prev_ms, self._prev_ms = self._prev_ms, t_ms
+        if not math.isfinite(value):
+            if self._in_rep and self._last_seen_ms is not None and (t_ms - self._last_seen_ms) / 1000 > self.max_gap_s:
+                self._in_rep = False
+            return ("up" if self._in_rep else "rest"), None
+        self._last_seen_ms = t_ms
+        if not self._in_rep:
+            if value <= spec.rest:
+                self._last_rest_ms, self._last_rest_value = t_ms, value
+                return "rest", None
+            self._start_rep(t_ms, value)
+        return self._in_rep_update(t_ms, prev_ms, value, side)
+
+    def _start_rep(self, t_ms: int, value: float) -> None:
+        self._in_rep = True
+        self._confirmed = False
+        if self._last_rest_ms is None:
+            self._last_rest_ms, self._last_rest_value = t_ms, value
+        self._peak_value, self._peak_ms = value, t_ms
+        self._top_first_ms = self._top_last_ms = None
+        self._top_ms = 0.0
+        self._side_votes = {}
+
+    def _in_rep_update(self, t_ms: int, prev_ms: int | None, value: float,
+                       side: str | None) -> tuple[RepPhase, RepBoundary | None]:
+        spec = self.spec
+        if value >= spec.enter:
+            self._confirmed = True
+        if side is not None:
+            self._side_votes[side] = self._side_votes.get(side, 0) + 1
+        if value > self._peak_value:
+            self._peak_value, self._peak_ms = value, t_ms
+        at_top = self._confirmed and value >= self._peak_value - spec.top_band
+        if at_top:
+            if self._top_first_ms is None:
+                self._top_first_ms = t_ms
+            elif prev_ms is not None:
+                self._top_ms += (t_ms - prev_ms) / 1000.0
+            self._top_last_ms = t_ms
+        if value <= spec.rest:
+            return "rest", self._end_rep(t_ms, value)
+        if at_top:
+            return "top", None
+        return ("down" if self._top_first_ms is not None else "up"), None
+
+    def _end_rep(self, t_ms: int, value: float) -> RepBoundary | None:
+        self._in_rep = False
+        start_ms = self._last_rest_ms if self._last_rest_ms is not None else t_ms
+        rest_value = self._last_rest_value
+        self._last_rest_ms, self._last_rest_value = t_ms, value
+        if not self._confirmed or (t_ms - start_ms) / 1000.0 < self.spec.min_rep_s:
+            return None
+        side = max(self._side_votes, key=self._side_votes.get) if self._side_votes else None
+        top_first = self._top_first_ms if self._top_first_ms is not None else self._peak_ms
+        top_last = self._top_last_ms if self._top_last_ms is not None else self._peak_ms
+        self.count += 1
+        if side is not None:
+            self.count_by_side[side] = self.count_by_side.get(side, 0) + 1
+        return RepBoundary(
+            start_ms=start_ms,
+            peak_ms=self._peak_ms,
+            end_ms=t_ms,
+            side=side,
+            rest_value=rest_value,
+            peak_value=self._peak_value,
+            time_up_s=(top_first - start_ms) / 1000.0,
+            top_pause_s=self._top_ms,
+            time_down_s=(t_ms - top_last) / 1000.0,
+        )
+
+
+@dataclass(frozen=True)
+class HoldSpan:
+    """A finished hold. ``good_s`` is time in position with no check flagged; ``longest_good_s``
+    the longest unbroken stretch of that."""
+
+    start_ms: int
+    end_ms: int
+    good_s: float
+    longest_good_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_ms - self.start_ms) / 1000.0
+
+
+class HoldTimer:
+    """Times holds per :class:`HoldTiming`: in position (with a grace period for brief exits),
+    and within that, the time with every check ``ok``."""
+
+    def __init__(self, spec: HoldTiming) -> None:
+        self.spec = spec
+        self._start_ms: int | None = None
+        self._last_in_ms: int | None = None
+        self._prev_ms: int | None = None
+        self._good_s = 0.0
+        self._run_s = 0.0
+        self._longest_s = 0.0
+
+    @property
+    def holding(self) -> bool:
+        return self._start_ms is not None
+
+    def elapsed_s(self, t_ms: int) -> float:
+        return 0.0 if self._start_ms is None else (t_ms - self._start_ms) / 1000.0
+
+    @property
+    def good_s(self) -> float:
+        return self._good_s
+
+    def update(self, t_ms: int, in_position: bool, form_ok: bool) -> HoldSpan | None:
+        prev, self._prev_ms = self._prev_ms, t_ms
+        if in_position:
+            if self._start_ms is None:
+                self._start_ms = t_ms
+                self._good_s = self._run_s = self._longest_s = 0.0
+            elif prev is not None:
+                dt = (t_ms - prev) / 1000.0
+                if form_ok:
+                    self._good_s += dt
+                    self._run_s += dt
+                    self._longest_s = max(self._longest_s, self._run_s)
+                else:
+                    self._run_s = 0.0
+            self._last_in_ms = t_ms
+            return None
+        if self._start_ms is not None and self._last_in_ms is not None:
+            if (t_ms - self._last_in_ms) / 1000.0 > self.spec.grace_s:
+                return self.finish()
+        return None
+
+    def finish(self) -> HoldSpan | None:
+        """End the hold in progress (end of input); None when too short or none under way."""
+        if self._start_ms is None or self._last_in_ms is None:
+            return None
+        span = HoldSpan(self._start_ms, self._last_in_ms, self._good_s, self._longest_s)
+        self._start_ms = self._last_in_ms = None
+        return span if span.duration_s >= self.spec.min_hold_s else None

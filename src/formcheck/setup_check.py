@@ -1,0 +1,78 @@
+"""The camera setup check: is the person fully in frame, are the landmarks the exercise needs
+visible, is the camera on the right side, and is the person in the exercise's posture?
+
+Each problem comes with the fix, in words a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.body import Body
+from formcheck.exercises.spec import Exercise
+from formcheck.geometry import elevation
+from formcheck.landmarks import side_landmark
+
+_VIEW_FIX = {
+    "side": "turn side-on to the camera (camera level with your body, at your side)",
+    "front": "face the camera (camera in front of you)",
+    "oblique": "turn about half-way toward the camera",
+}
+
+
+@dataclass(frozen=True)
+class SetupStatus:
+    """``ok`` when nothing needs fixing; ``problems`` lists the fixes, most basic first."""
+
+    ok: bool
+    problems: tuple[str, ...]
+    view: str
+
+
+def assess_setup(body: Body, exercise: Exercise, margin: float = 0.02) -> SetupStatus:
+    """Check one frame against what ``exercise`` needs. ``margin`` is the fraction of the frame
+    size a landmark must stay inside the edges to count as in frame."""
+    if not body.has_person:
+        return SetupStatus(False, ("no one in view: step into the frame, whole body visible",), "unknown")
+    problems: list[str] = []
+    w, h = body.frame.image_size
+    xy = body.frame.xy
+    needed = [side_landmark(s, p) for p in exercise.needs for s in ("left", "right")]
+    pts = xy[needed]
+    lo_x, hi_x, lo_y, hi_y = margin * w, (1 - margin) * w, margin * h, (1 - margin) * h
+    out_left = np.nanmin(pts[:, 0]) < lo_x
+    out_right = np.nanmax(pts[:, 0]) > hi_x
+    out_top = np.nanmin(pts[:, 1]) < lo_y
+    out_bottom = np.nanmax(pts[:, 1]) > hi_y
+    if out_left or out_right or out_top or out_bottom:
+        edges = [n for n, o in (("left", out_left), ("right", out_right), ("top", out_top),
+                                ("bottom", out_bottom)) if o]
+        problems.append(f"part of you is out of frame ({', '.join(edges)} edge): move back or "
+                        "move the camera so your whole body fits")
+    hidden = [p for p in exercise.needs
+              if not (body.ok(side_landmark("left", p)) or body.ok(side_landmark("right", p)))]
+    if hidden:
+        problems.append(f"the camera cannot see your {', '.join(hidden)}: improve the light or "
+                        "move so nothing blocks the view")
+    view = body.view
+    if exercise.views and view != "unknown" and view not in exercise.views:
+        problems.append(_VIEW_FIX[exercise.views[0]])
+    posture_problem = _posture_problem(body, exercise.posture)
+    if posture_problem:
+        problems.append(posture_problem)
+    return SetupStatus(not problems, tuple(problems), view)
+
+
+def _posture_problem(body: Body, posture: str) -> str | None:
+    torso = float(elevation(body.mid("hip"), body.mid("shoulder")))
+    if not np.isfinite(torso):
+        return None
+    if posture == "lying" and abs(torso) > 45:
+        return "get down into the starting position on the floor"
+    if posture == "kneeling" and abs(torso) > 60:
+        return "get down onto your hands and knees"
+    if posture == "standing" and abs(torso) < 30:
+        return "stand up to start"
+    return None
