@@ -1,0 +1,108 @@
+"""Forearm plank: a hold, filmed side-on.
+
+Metrics use the image (pixels, y down) because the camera looks along the body's side: the
+shoulder-hip-ankle bend is a sagittal angle. Sag and pike are split into two checks with
+different limits on purpose: for a sore low back, hips dropping below the line (the lumbar spine
+sliding into extension) is the harm to catch early, so ``hip_sag`` flags at 10 degrees; hips a
+little high is a common, tolerated way to make the hold easier, so ``hip_pike`` only flags a
+clear inverted V (25 degrees).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.body import Body
+from formcheck.exercises.spec import Check, Exercise, HoldTiming
+from formcheck.geometry import bend_below_line, elevation, joint_angle, tilt_from_vertical
+
+
+def hip_bend(body: Body) -> float:
+    """Signed bend at the hips of shoulder-hip-ankle midpoints, degrees; + = hips below the
+    shoulder-ankle line (sag), - = above (pike). Image plane."""
+    return float(bend_below_line(body.mid("shoulder"), body.mid("hip"), body.mid("ankle")))
+
+
+def hip_sag(body: Body) -> float:
+    """Hips below the shoulder-ankle line, degrees (negative when above)."""
+    return hip_bend(body)
+
+
+def hip_pike(body: Body) -> float:
+    """Hips above the shoulder-ankle line, degrees (negative when below)."""
+    return -hip_bend(body)
+
+
+def upper_arm_tilt(body: Body) -> float:
+    """Angle of the near upper arm (elbow -> shoulder) from vertical, degrees; 0 = elbow right
+    under the shoulder."""
+    return float(tilt_from_vertical(body.near("elbow"), body.near("shoulder")))
+
+
+def head_drop(body: Body) -> float:
+    """Signed bend at the shoulder of hip-shoulder-ear (near side), degrees; + = head hanging
+    below the line of the trunk, - = head craned up."""
+    return float(bend_below_line(body.near("hip"), body.near("shoulder"), body.near("ear")))
+
+
+def knee_angle(body: Body) -> float:
+    """Near knee angle hip-knee-ankle, degrees; 180 = straight leg."""
+    return float(joint_angle(body.near("hip"), body.near("knee"), body.near("ankle")))
+
+
+def in_plank(body: Body) -> bool:
+    """Horizontal trunk (within 35 degrees of level) with the ankles in view and the hips
+    between shoulders and ankles along the floor."""
+    sh, hip, ank = body.mid("shoulder"), body.mid("hip"), body.mid("ankle")
+    torso = float(elevation(hip, sh))
+    if not (np.isfinite(torso) and np.isfinite(ank).all()):
+        return False
+    between = (sh[0] - hip[0]) * (ank[0] - hip[0]) < 0
+    return abs(torso) < 35 and bool(between)
+
+
+EXERCISE = Exercise(
+    id="plank",
+    name="Forearm plank",
+    aliases=("forearm_plank", "front_plank"),
+    views=("side",),
+    posture="lying",
+    needs=("shoulder", "elbow", "hip", "knee", "ankle"),
+    camera=("Camera side-on at about hip height, 2-3 m away, so your whole body from head to "
+            "feet is in frame."),
+    cautions=(
+        "Stop if you feel pain in your low back; a short good hold beats a long sagging one.",
+        "Keep breathing; do not hold your breath.",
+    ),
+    counting=HoldTiming(in_position=in_plank, min_hold_s=0.5, grace_s=0.7),
+    checks=(
+        Check(id="hip_sag", title="Hips sagging", metric=hip_sag, unit="deg", limit=10.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.4, priority=1, applies="hold",
+              cue="Lift your hips a little: squeeze your glutes and tuck your tailbone.",
+              explain="bend at the hips below the shoulder-ankle line"),
+        Check(id="hip_pike", title="Hips piking", metric=hip_pike, unit="deg", limit=25.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.6, priority=2, applies="hold",
+              cue="Lower your hips until your body makes one straight line.",
+              explain="bend at the hips above the shoulder-ankle line (inverted V)"),
+        Check(id="elbows_under_shoulders", title="Elbows under shoulders", metric=upper_arm_tilt,
+              unit="deg", limit=30.0, flag_when="above", hysteresis=3.0, min_duration_s=0.8,
+              priority=4, applies="hold",
+              cue="Bring your elbows right under your shoulders.",
+              explain="upper arm (elbow to shoulder) angle from vertical"),
+        Check(id="head_in_line", title="Head in line", metric=head_drop, unit="deg", limit=30.0,
+              flag_when="above", hysteresis=4.0, min_duration_s=1.0, priority=5, applies="hold",
+              cue="Let your head follow your spine: look at the floor just ahead of your hands.",
+              explain="head hanging below the line of the trunk (hip-shoulder-ear bend)"),
+        Check(id="knees_off_floor", title="Knees off the floor", metric=knee_angle, unit="deg",
+              limit=150.0, flag_when="below", hysteresis=5.0, min_duration_s=0.5, priority=3,
+              applies="hold",
+              cue="Straighten your legs and lift your knees off the floor.",
+              explain="knee angle hip-knee-ankle; a bent knee means it is resting on the floor"),
+    ),
+    good_rep_cue="Strong plank: keep that line.",
+    cannot_see=(
+        "From the side the camera cannot see the pelvis tipping to one side (hip drop in the "
+        "leg-lift variation); film from behind the feet for that.",
+    ),
+    description="Hold on forearms and toes with shoulders, hips and ankles in one line.",
+)

@@ -1,0 +1,462 @@
+"""The rendered body: a joint tree, its degrees of freedom, forward kinematics, the 33 MediaPipe
+landmarks and the shapes that make up the visible surface. All of it is data plus a few small
+functions; nothing here knows about exercises or OpenGL.
+
+Frames and conventions:
+
+- **Body frame** (every segment at rest, standing): ``x`` to the person's **left**, ``y`` **up**
+  (toward the head), ``z`` **forward** (the belly side). Right-handed.
+- **World frame**: metres, ``Y`` up, the floor is ``Y = 0``.
+- A joint's local rotation is ``Ry(ry) @ Rx(rx) @ Rz(rz)`` in its parent's frame, from named
+  anatomical degrees of freedom (``DOFS``) in degrees. Left and right come from one definition:
+  a right-side DOF is the left one with its ``ry`` and ``rz`` signs flipped (``mirror_dofs``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.landmarks import NUM_LANDMARKS, Landmark
+
+# --------------------------------------------------------------------------------------------
+# Body proportions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyParams:
+    """Proportions of the rendered person. Lengths in metres for a 1.75 m reference body and
+    scaled by ``height_m / 1.75``; ``girth`` scales segment thickness only.
+
+    Attributes:
+        height_m: standing height.
+        girth: thickness factor for limbs and trunk (1 = average build).
+        leg: factor on thigh and shin lengths.
+        arm: factor on upper-arm and forearm lengths.
+        shoulder_width: factor on the distance between the shoulder joints.
+        hip_width: factor on the distance between the hip joints.
+    """
+
+    height_m: float = 1.75
+    girth: float = 1.0
+    leg: float = 1.0
+    arm: float = 1.0
+    shoulder_width: float = 1.0
+    hip_width: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1.3 <= self.height_m <= 2.2:
+            raise ValueError(f"height_m must be in [1.3, 2.2], got {self.height_m}")
+        for name in ("girth", "leg", "arm", "shoulder_width", "hip_width"):
+            if not 0.7 <= getattr(self, name) <= 1.4:
+                raise ValueError(f"{name} must be in [0.7, 1.4], got {getattr(self, name)}")
+
+    @classmethod
+    def sample(cls, rng: np.random.Generator) -> BodyParams:
+        """Random but plausible proportions."""
+        return cls(
+            height_m=round(float(rng.uniform(1.55, 1.92)), 3),
+            girth=round(float(rng.uniform(0.9, 1.2)), 3),
+            leg=round(float(rng.uniform(0.95, 1.05)), 3),
+            arm=round(float(rng.uniform(0.95, 1.05)), 3),
+            shoulder_width=round(float(rng.uniform(0.92, 1.1)), 3),
+            hip_width=round(float(rng.uniform(0.92, 1.12)), 3),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Joint tree and degrees of freedom
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Joint:
+    """One joint: its parent, its rest offset from the parent (reference body, metres) and the
+    proportion factor that scales that offset."""
+
+    name: str
+    parent: str | None
+    offset: tuple[float, float, float]
+    scale: str = ""  # BodyParams attribute that scales the offset ("" = height only)
+
+
+def _sided(name: str, parent: str | None, offset: tuple[float, float, float], scale: str = ""):
+    """A left joint and its mirror twin (x negated)."""
+    out = []
+    for side, sx in (("l", 1.0), ("r", -1.0)):
+        par = parent.format(s=side) if parent else None
+        out.append(Joint(f"{name}_{side}", par, (sx * offset[0], offset[1], offset[2]), scale))
+    return out
+
+
+#: The joint tree in parent-before-child order. ``pelvis`` sits at the hip-joint midpoint.
+JOINTS: tuple[Joint, ...] = (
+    Joint("pelvis", None, (0.0, 0.0, 0.0)),
+    Joint("lumbar", "pelvis", (0.0, 0.10, 0.0)),
+    Joint("thorax", "lumbar", (0.0, 0.15, 0.0)),
+    Joint("neck", "thorax", (0.0, 0.30, 0.0)),
+    *_sided("shoulder", "thorax", (0.18, 0.25, 0.0), "shoulder_width"),
+    *_sided("elbow", "shoulder_{s}", (0.0, -0.29, 0.0), "arm"),
+    *_sided("wrist", "elbow_{s}", (0.0, -0.25, 0.0), "arm"),
+    *_sided("hip", "pelvis", (0.09, 0.0, 0.0), "hip_width"),
+    *_sided("knee", "hip_{s}", (0.0, -0.43, 0.0), "leg"),
+    *_sided("ankle", "knee_{s}", (0.0, -0.42, 0.0), "leg"),
+)
+JOINT_INDEX: dict[str, int] = {j.name: i for i, j in enumerate(JOINTS)}
+
+
+@dataclass(frozen=True)
+class Dof:
+    """A named degree of freedom: which joint it turns, about which local axis, with which sign
+    (so that positive is the anatomical direction in the name)."""
+
+    joint: str
+    axis: str  # "rx" | "ry" | "rz"
+    sign: float
+
+
+_CENTRAL_DOFS = {
+    # positive pelvis_tilt = anterior tilt (top of the pelvis forward).
+    "pelvis_tilt": Dof("pelvis", "rx", 1.0),
+    # positive pelvis_roll = the left hip moves backward (roll about the body's long axis).
+    "pelvis_roll": Dof("pelvis", "ry", 1.0),
+    # positive pelvis_hike = the left hip moves up toward the head (frontal-plane list).
+    "pelvis_hike": Dof("pelvis", "rz", 1.0),
+    "spine_flex": Dof("lumbar", "rx", 1.0),  # + = rounding forward
+    "spine_twist": Dof("lumbar", "ry", 1.0),  # + = the trunk's left side moves backward
+    "spine_bend": Dof("lumbar", "rz", -1.0),  # + = side-bend to the left
+    "thorax_flex": Dof("thorax", "rx", 1.0),
+    "thorax_twist": Dof("thorax", "ry", 1.0),
+    "thorax_bend": Dof("thorax", "rz", -1.0),
+    "neck_flex": Dof("neck", "rx", 1.0),  # + = chin toward chest
+    "neck_turn": Dof("neck", "ry", 1.0),  # + = face turns to the person's left
+    "neck_tilt": Dof("neck", "rz", -1.0),
+}
+
+_LEFT_DOFS = {
+    "shoulder_flex": Dof("shoulder_l", "rx", -1.0),  # + = arm forward/up (180 = overhead)
+    "shoulder_abd": Dof("shoulder_l", "rz", 1.0),  # + = arm out to the side
+    "shoulder_rot": Dof("shoulder_l", "ry", 1.0),
+    "elbow_flex": Dof("elbow_l", "rx", -1.0),
+    "wrist_ext": Dof("wrist_l", "rx", 1.0),  # + = back of the hand toward the forearm
+    "hip_flex": Dof("hip_l", "rx", -1.0),  # + = thigh forward; negative = extension
+    "hip_abd": Dof("hip_l", "rz", 1.0),  # + = leg out to the side
+    # + = a flexed thigh swings outward about the pelvis's long axis (the clamshell opening).
+    "hip_swing": Dof("hip_l", "ry", 1.0),
+    "knee_flex": Dof("knee_l", "rx", 1.0),
+    "ankle_pf": Dof("ankle_l", "rx", 1.0),  # + = plantarflexion (toes pointed)
+}
+
+
+def _build_dofs() -> dict[str, Dof]:
+    dofs = dict(_CENTRAL_DOFS)
+    for name, d in _LEFT_DOFS.items():
+        dofs[f"{name}_l"] = d
+        mirrored = -d.sign if d.axis in ("ry", "rz") else d.sign
+        dofs[f"{name}_r"] = Dof(d.joint[:-2] + "_r", d.axis, mirrored)
+    return dofs
+
+
+#: Every named degree of freedom, left and right generated from one definition.
+DOFS: dict[str, Dof] = _build_dofs()
+
+
+def resolve_dof_key(key: str) -> tuple[str, float]:
+    """``"hip_flex_l"`` -> (``"hip_flex_l"``, 1); ``"pelvis_roll@r"`` -> (``"pelvis_roll"``, -1).
+
+    The ``@side`` suffix gives a central DOF a side: ``pelvis_roll@l`` is a roll that moves the
+    left hip backward, ``pelvis_roll@r`` the right hip. Raises ValueError for unknown names.
+    """
+    sign = 1.0
+    if "@" in key:
+        key, side = key.split("@", 1)
+        if side not in ("l", "r"):
+            raise ValueError(f"side suffix must be @l or @r, got @{side}")
+        if key not in _CENTRAL_DOFS or DOFS[key].axis == "rx":
+            raise ValueError(f"{key} has no side (only central ry/rz DOFs take @l/@r)")
+        sign = 1.0 if side == "l" else -1.0
+    if key not in DOFS:
+        raise ValueError(f"unknown degree of freedom {key!r}")
+    return key, sign
+
+
+def mirror_key(key: str) -> str:
+    """The same DOF key on the other side of the body (``hip_flex_l`` <-> ``hip_flex_r``)."""
+    if "@" in key:
+        base, side = key.split("@", 1)
+        return f"{base}@{'r' if side == 'l' else 'l'}"
+    if key.endswith("_l"):
+        return key[:-2] + "_r"
+    if key.endswith("_r"):
+        return key[:-2] + "_l"
+    return key
+
+
+# --------------------------------------------------------------------------------------------
+# Rotations and forward kinematics
+# --------------------------------------------------------------------------------------------
+
+
+def rot_x(deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def rot_y(deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def rot_z(deg: float) -> np.ndarray:
+    c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+
+
+def rot_axis(axis: np.ndarray, deg: float) -> np.ndarray:
+    """Rotation by ``deg`` about the unit vector ``axis`` (Rodrigues)."""
+    a = np.asarray(axis, dtype=float)
+    a = a / np.linalg.norm(a)
+    k = np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
+    t = np.radians(deg)
+    return np.eye(3) + np.sin(t) * k + (1.0 - np.cos(t)) * (k @ k)
+
+
+@dataclass
+class Pose:
+    """A posed body: world rotation (3, 3) and origin (3,) of every joint frame, by joint index."""
+
+    rot: np.ndarray  # (J, 3, 3) columns = the joint frame's x, y, z axes in world coordinates
+    pos: np.ndarray  # (J, 3) world metres
+    root_rot: np.ndarray = field(default_factory=lambda: np.eye(3))  # the body frame in world
+
+    def frame(self, joint: str) -> tuple[np.ndarray, np.ndarray]:
+        i = JOINT_INDEX[joint]
+        return self.rot[i], self.pos[i]
+
+    def point(self, joint: str, local: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> np.ndarray:
+        """World position of a point given in a joint's local frame (metres)."""
+        r, p = self.frame(joint)
+        return p + r @ np.asarray(local, dtype=float)
+
+
+def joint_offsets(body: BodyParams) -> np.ndarray:
+    """(J, 3) rest offsets of every joint from its parent, scaled to ``body``."""
+    s = body.height_m / 1.75
+    out = np.zeros((len(JOINTS), 3))
+    for i, j in enumerate(JOINTS):
+        f = getattr(body, j.scale) if j.scale else 1.0
+        out[i] = np.asarray(j.offset) * s * f
+    return out
+
+
+def local_rotations(dofs: dict[str, float]) -> np.ndarray:
+    """(J, 3, 3) local joint rotations from a dict of DOF values in degrees (missing = 0)."""
+    angles = np.zeros((len(JOINTS), 3))  # rx, ry, rz per joint
+    axis_index = {"rx": 0, "ry": 1, "rz": 2}
+    for key, value in dofs.items():
+        name, side_sign = resolve_dof_key(key)
+        d = DOFS[name]
+        angles[JOINT_INDEX[d.joint], axis_index[d.axis]] += d.sign * side_sign * value
+    return np.stack([rot_y(ry) @ rot_x(rx) @ rot_z(rz) for rx, ry, rz in angles])
+
+
+def forward_kinematics(
+    dofs: dict[str, float], body: BodyParams, root_rot: np.ndarray, root_pos: np.ndarray
+) -> Pose:
+    """World frames of every joint. ``root_rot`` (3, 3) maps body-frame vectors to world;
+    ``root_pos`` (3,) is the world position of the pelvis (hip-joint midpoint)."""
+    local = local_rotations(dofs)
+    offsets = joint_offsets(body)
+    rot = np.zeros((len(JOINTS), 3, 3))
+    pos = np.zeros((len(JOINTS), 3))
+    for i, j in enumerate(JOINTS):
+        if j.parent is None:
+            rot[i] = root_rot @ local[i]
+            pos[i] = np.asarray(root_pos, dtype=float)
+        else:
+            p = JOINT_INDEX[j.parent]
+            rot[i] = rot[p] @ local[i]
+            pos[i] = pos[p] + rot[p] @ offsets[i]
+    return Pose(rot=rot, pos=pos, root_rot=np.asarray(root_rot, dtype=float))
+
+
+# --------------------------------------------------------------------------------------------
+# Landmarks: where MediaPipe's 33 points sit on this body
+# --------------------------------------------------------------------------------------------
+
+#: Head centre in the neck frame, and the head's half-extents (x, y, z), reference body.
+HEAD_CENTER = (0.0, 0.12, 0.02)
+HEAD_RADII = (0.075, 0.11, 0.095)
+
+
+def _head(local: tuple[float, float, float]) -> tuple[str, tuple[float, float, float]]:
+    return "neck", (HEAD_CENTER[0] + local[0], HEAD_CENTER[1] + local[1], HEAD_CENTER[2] + local[2])
+
+
+_FACE_LEFT = {  # left-side face points relative to the head centre (x = person's left)
+    "eye_inner": (0.016, 0.028, 0.086),
+    "eye": (0.033, 0.030, 0.081),
+    "eye_outer": (0.049, 0.028, 0.070),
+    "ear": (0.075, 0.005, -0.005),
+    "mouth": (0.024, -0.048, 0.082),
+}
+_HAND_LEFT = {  # in the wrist frame; arm hanging, palm facing the body (toward -x)
+    "pinky": (0.0, -0.085, -0.03),
+    "index": (0.0, -0.095, 0.03),
+    "thumb": (-0.01, -0.06, 0.05),
+}
+_FOOT = {"heel": (0.0, -0.055, -0.06), "foot_index": (0.0, -0.065, 0.175)}  # in the ankle frame
+
+
+def _landmark_sites() -> list[tuple[str, tuple[float, float, float], str]]:
+    """For each landmark in MediaPipe order: (joint frame, local offset, size-scale kind)."""
+    sites: list[tuple[str, tuple[float, float, float], str]] = []
+    for lm in Landmark:
+        name = lm.name.lower()
+        if name == "nose":
+            sites.append((*_head((0.0, -0.005, 0.108)), "head"))
+            continue
+        side, part = name.split("_", 1)
+        s, sx = side[0], (1.0 if side == "left" else -1.0)
+        if part in _FACE_LEFT:
+            x, y, z = _FACE_LEFT[part]
+            sites.append((*_head((sx * x, y, z)), "head"))
+        elif part in _HAND_LEFT:
+            x, y, z = _HAND_LEFT[part]
+            sites.append((f"wrist_{s}", (sx * x, y, z), "limb"))
+        elif part in _FOOT:
+            sites.append((f"ankle_{s}", _FOOT[part], "limb"))
+        else:  # shoulder, elbow, wrist, hip, knee, ankle: the joint centre
+            sites.append((f"{part}_{s}", (0.0, 0.0, 0.0), "limb"))
+    return sites
+
+
+LANDMARK_SITES = _landmark_sites()
+assert len(LANDMARK_SITES) == NUM_LANDMARKS
+
+
+def landmarks_world(pose: Pose, body: BodyParams) -> np.ndarray:
+    """(33, 3) world positions of MediaPipe's landmarks on the posed body (metres, Y up)."""
+    s = body.height_m / 1.75
+    out = np.zeros((NUM_LANDMARKS, 3))
+    for i, (joint, local, _) in enumerate(LANDMARK_SITES):
+        out[i] = pose.point(joint, tuple(s * np.asarray(local)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Surface shapes (what gets rendered)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ellipsoid:
+    """An ellipsoid fixed in a joint frame: centre and half-extents in that frame (reference
+    body metres; half-extents also scale with girth when ``girth`` is True)."""
+
+    joint: str
+    center: tuple[float, float, float]
+    radii: tuple[float, float, float]
+    material: str
+    girth: bool = True
+    tilt_x: float = 0.0  # extra rotation about the frame's x axis, degrees
+
+
+@dataclass(frozen=True)
+class Capsule:
+    """A tapered capsule between two points given as (joint, local offset); radii scale with
+    girth."""
+
+    a: tuple[str, tuple[float, float, float]]
+    b: tuple[str, tuple[float, float, float]]
+    ra: float
+    rb: float
+    material: str
+
+
+def _sided_shapes() -> list[Ellipsoid | Capsule]:
+    shapes: list[Ellipsoid | Capsule] = []
+    for s, sx in (("l", 1.0), ("r", -1.0)):
+        o = (0.0, 0.0, 0.0)
+        shapes += [
+            Capsule((f"shoulder_{s}", o), (f"elbow_{s}", o), 0.050, 0.040, "shirt"),
+            Capsule((f"elbow_{s}", o), (f"wrist_{s}", o), 0.038, 0.028, "skin"),
+            Ellipsoid(f"wrist_{s}", (sx * -0.004, -0.055, 0.0), (0.022, 0.052, 0.044), "skin", False),
+            Ellipsoid(f"wrist_{s}", (sx * -0.02, -0.05, 0.04), (0.012, 0.028, 0.012), "skin", False),
+            Capsule((f"hip_{s}", (sx * 0.02, 0.0, 0.0)), (f"knee_{s}", o), 0.085, 0.052, "pants"),
+            Capsule((f"knee_{s}", o), (f"ankle_{s}", o), 0.052, 0.036, "pants"),
+            Ellipsoid(f"ankle_{s}", (0.0, -0.045, 0.055), (0.045, 0.038, 0.13), "shoes", False),
+            Ellipsoid(f"neck", (sx * 0.075, HEAD_CENTER[1], HEAD_CENTER[2] - 0.005),
+                      (0.014, 0.030, 0.020), "skin", False),
+        ]
+        # face: eye whites, irises, brows
+        ex, ey, ez = _FACE_LEFT["eye"]
+        c = HEAD_CENTER
+        shapes += [
+            Ellipsoid("neck", (c[0] + sx * ex, c[1] + ey, c[2] + ez - 0.004),
+                      (0.016, 0.009, 0.008), "eye_white", False),
+            Ellipsoid("neck", (c[0] + sx * ex, c[1] + ey, c[2] + ez + 0.0015),
+                      (0.0075, 0.0075, 0.006), "eye_dark", False),
+            Ellipsoid("neck", (c[0] + sx * ex, c[1] + ey + 0.02, c[2] + ez - 0.004),
+                      (0.019, 0.004, 0.008), "hair", False, tilt_x=-10.0),
+        ]
+    return shapes
+
+
+_O = (0.0, 0.0, 0.0)
+
+#: The body surface: trunk, head with a face, limbs, hands and shoes.
+BODY_SHAPES: tuple[Ellipsoid | Capsule, ...] = (
+    Ellipsoid("pelvis", (0.0, 0.03, -0.01), (0.165, 0.115, 0.11), "pants"),
+    Ellipsoid("lumbar", (0.0, 0.07, 0.0), (0.145, 0.12, 0.10), "shirt"),
+    Ellipsoid("thorax", (0.0, 0.15, 0.0), (0.165, 0.18, 0.11), "shirt"),
+    Capsule(("shoulder_l", _O), ("shoulder_r", _O), 0.058, 0.058, "shirt"),
+    Capsule(("thorax", (0.0, 0.24, 0.0)), ("neck", (0.0, 0.09, 0.01)), 0.052, 0.048, "skin"),
+    Ellipsoid("neck", HEAD_CENTER, HEAD_RADII, "skin", False),
+    # hair: a cap over the top and back of the head
+    Ellipsoid("neck", (0.0, HEAD_CENTER[1] + 0.022, HEAD_CENTER[2] - 0.018),
+              (0.079, 0.10, 0.092), "hair", False),
+    # nose and mouth
+    Ellipsoid("neck", (0.0, HEAD_CENTER[1] - 0.002, HEAD_CENTER[2] + 0.092),
+              (0.013, 0.028, 0.018), "skin", False, tilt_x=-15.0),
+    Ellipsoid("neck", (0.0, HEAD_CENTER[1] - 0.048, HEAD_CENTER[2] + 0.081),
+              (0.026, 0.006, 0.01), "lips", False),
+    *_sided_shapes(),
+)
+
+
+def shape_instances(pose: Pose, body: BodyParams):
+    """World-space instances of ``BODY_SHAPES``.
+
+    Yields ``("ellipsoid", material, center (3,), axes (3, 3))`` where the columns of ``axes`` are
+    the scaled half-axes, or ``("capsule", material, a (3,), b (3,), ra, rb)``.
+    """
+    s = body.height_m / 1.75
+    g = body.girth
+    for shape in BODY_SHAPES:
+        if isinstance(shape, Ellipsoid):
+            r, _ = pose.frame(shape.joint)
+            center = pose.point(shape.joint, tuple(s * np.asarray(shape.center)))
+            radii = np.asarray(shape.radii) * s * (g if shape.girth else 1.0)
+            rr = r @ rot_x(shape.tilt_x) if shape.tilt_x else r
+            yield ("ellipsoid", shape.material, center, rr * radii[None, :])
+        else:
+            a = pose.point(shape.a[0], tuple(s * np.asarray(shape.a[1])))
+            b = pose.point(shape.b[0], tuple(s * np.asarray(shape.b[1])))
+            yield ("capsule", shape.material, a, b, shape.ra * s * g, shape.rb * s * g)
+
+
+#: Radius (reference body, before girth) of the surface around joints that touch the floor, so
+#: contact solving can put the surface, not the joint centre, on the floor.
+CONTACT_RADIUS = {
+    "elbow": 0.045,
+    "wrist": 0.03,
+    "knee": 0.055,
+    "hip": 0.10,
+    "shoulder": 0.08,
+    "thorax": 0.11,
+    "pelvis": 0.11,
+    "ankle": 0.04,
+}
