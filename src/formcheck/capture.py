@@ -148,6 +148,15 @@ class VideoFile:
             ) from exc
         if index == 0:
             raise InputError(f"{self.path}: the video has no frames")
+        declared = self.info.frame_count
+        # A file cut short (an interrupted copy or upload) whose index sits at the front just
+        # ends early: FFmpeg treats the missing bytes as end of file, so only the count the
+        # header declares tells. A little slack allows for edit lists that hide a frame or two.
+        if declared and declared - index > max(2, declared // 100):
+            raise DecodeInterrupted(
+                f"{self.path}: the file ends after {index} of the {declared} frames its header "
+                "declares (truncated?)"
+            )
 
     def _reopen(self) -> None:
         self._container.close()
