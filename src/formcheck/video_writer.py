@@ -44,7 +44,13 @@ class H264Writer:
         self.width = width + (width % 2)
         self.height = height + (height % 2)
         try:
-            self._container = av.open(str(self.path), mode="w", format="mp4")
+            # PyAV opens the file only when the first packet is written; open it here so a bad
+            # path fails now, with a clear message, not half-way through an analysis.
+            self.path.open("wb").close()
+            # movflags is a muxer option: the index goes to the front so a browser can start
+            # playing before the whole file has arrived.
+            self._container = av.open(str(self.path), mode="w", format="mp4",
+                                      options={"movflags": "+faststart"})
         except (av.error.FFmpegError, OSError) as exc:
             raise OutputError(f"cannot write video {self.path}: {exc}") from exc
         self._stream = self._container.add_stream(
@@ -55,7 +61,7 @@ class H264Writer:
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = Fraction(1, 1000)
         self._stream.codec_context.time_base = Fraction(1, 1000)
-        self._stream.options = {"crf": str(crf), "preset": preset, "movflags": "+faststart"}
+        self._stream.options = {"crf": str(crf), "preset": preset}
         self._last_pts = -1
         self.frames_written = 0
 
@@ -71,8 +77,11 @@ class H264Writer:
         frame.pts = pts
         frame.time_base = Fraction(1, 1000)
         self._last_pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"cannot write video {self.path}: {exc}") from exc
         self.frames_written += 1
 
     def close(self) -> None:
