@@ -15,6 +15,7 @@ Files found on disk are not hash-checked (rebuilt or newer models are allowed); 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -122,7 +123,7 @@ def resolve_model(model: str | os.PathLike[str] | None = None, variant: str = "f
     if download:
         try:
             return download_model(asset, places[-1], progress=progress)
-        except (OSError, urllib.error.URLError, ValueError) as exc:
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
             error = f"download failed: {exc}"
     looked = "; ".join(str(p) for p in places)
     raise ModelNotFoundError(
@@ -141,7 +142,7 @@ def download_model(asset: ModelAsset, destination: Path, progress: bool = True,
 
     Raises:
         ValueError: the downloaded bytes do not match the published size or digest.
-        OSError, urllib.error.URLError: network or disk failure.
+        OSError, urllib.error.URLError, http.client.HTTPException: network or disk failure.
     """
     from tqdm import tqdm
 
@@ -150,15 +151,19 @@ def download_model(asset: ModelAsset, destination: Path, progress: bool = True,
     received = 0
     fd, tmp_name = tempfile.mkstemp(dir=destination.parent, suffix=".task.partial")
     try:
-        with urllib.request.urlopen(asset.url, timeout=timeout_s) as response, os.fdopen(fd, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or asset.size_bytes
-            with tqdm(total=total, unit="B", unit_scale=True, desc=asset.filename,
-                      disable=not progress) as bar:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(asset.url, timeout=timeout_s) as response:
+            announced = int(response.headers.get("Content-Length") or 0)
+            with tqdm(total=announced or asset.size_bytes, unit="B", unit_scale=True,
+                      desc=asset.filename, disable=not progress) as bar:
                 while chunk := response.read(1 << 16):
                     out.write(chunk)
                     digest.update(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
+        # A connection dropped mid-file ends the read quietly; the announced length catches it
+        # for files whose size is not pinned.
+        if announced and received != announced:
+            raise ValueError(f"download cut short: got {received} of {announced} bytes")
         if asset.size_bytes is not None and received != asset.size_bytes:
             raise ValueError(f"got {received} bytes, expected {asset.size_bytes}")
         if asset.sha256 is not None and digest.hexdigest() != asset.sha256:
