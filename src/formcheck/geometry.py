@@ -102,7 +102,8 @@ def signed_angle_2d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=float)
     cross = u[..., 0] * (-v[..., 1]) - (-u[..., 1]) * v[..., 0]
     dot = u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1]
-    out = np.degrees(np.arctan2(cross, dot))
+    # arctan2 gives -180 for an exactly opposite vector (cross == -0.0); wrap to keep (-180, 180].
+    out = wrap_degrees(np.degrees(np.arctan2(cross, dot)))
     zero = (np.linalg.norm(u, axis=-1) == 0) | (np.linalg.norm(v, axis=-1) == 0)
     return np.where(zero, np.nan, out)
 
