@@ -1,0 +1,14 @@
+"""The session store for therapist review: patients (by pseudonym), sessions, sets, reps,
+holds, pain stops, flagged-rep clips and reviews, in SQLite or any SQLAlchemy database.
+
+Entry points: :func:`open_store`, :class:`Store` (the repository API), :class:`SetRecorder`
+(writes a set rep by rep), :func:`save_analysis` (stores a finished ``formcheck analyze`` run).
+Needs the ``store`` extra (SQLAlchemy, Alembic, fpdf2).
+"""
+
+from formcheck.store.db import Store, StoreError, database_url, open_store
+from formcheck.store.recorder import SetRecorder, make_clips, save_analysis, source_key
+from formcheck.store.records import SavedSet
+
+__all__ = ["SavedSet", "SetRecorder", "Store", "StoreError", "database_url", "make_clips", "open_store",
+           "save_analysis", "source_key"]

@@ -1,0 +1,100 @@
+"""Flagged-rep clips: short H.264 cuts of the annotated video (the rep plus 1 s either side),
+written with :class:`formcheck.video_writer.H264Writer` so the review page can play them.
+
+Clips are cut in one decoding pass however many there are. File names are random and chosen
+here; the caller never supplies a path component.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from formcheck.capture import DecodeInterrupted, VideoFile
+from formcheck.errors import InputError
+from formcheck.store.series import CONTEXT_S
+from formcheck.video_writer import H264Writer
+
+#: A clip longer than this is centred on the worst moment instead (long holds).
+MAX_CLIP_S = 20.0
+#: Clips bigger than this are not kept (a runaway encode, or a 4K source).
+MAX_CLIP_BYTES = 50 * 1024 * 1024
+#: Source videos bigger than this are not cut.
+MAX_SOURCE_BYTES = 4 * 1024 ** 3
+
+
+@dataclass(frozen=True)
+class ClipWindow:
+    """Cut ``[start_s, end_s]`` (seconds of the input) for item ``key``."""
+
+    key: object
+    start_s: float
+    end_s: float
+
+
+def clip_window(key: object, start_s: float, end_s: float, focus_s: float | None = None,
+                pad_s: float = CONTEXT_S, max_s: float = MAX_CLIP_S) -> ClipWindow:
+    """The rep plus ``pad_s`` either side; when that is longer than ``max_s``, ``max_s`` around
+    ``focus_s`` (the worst moment) or the start."""
+    lo, hi = max(0.0, start_s - pad_s), end_s + pad_s
+    if hi - lo > max_s:
+        centre = focus_s if focus_s is not None else lo + max_s / 2
+        lo = max(lo, centre - max_s / 2)
+        hi = lo + max_s
+    return ClipWindow(key, lo, hi)
+
+
+def cut_clips(video: str | os.PathLike[str], windows: list[ClipWindow], folder: Path) -> dict[object, tuple[str, int]]:
+    """Cut every window out of ``video`` into ``folder``. Returns key -> (file name, bytes) for
+    the clips written (a window with no frames, or a clip over :data:`MAX_CLIP_BYTES`, is
+    skipped).
+
+    Raises:
+        InputError: the video is missing, too big or unreadable.
+    """
+    path = Path(video)
+    if not path.is_file():
+        raise InputError(f"{path}: no such video to cut clips from")
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        raise InputError(f"{path}: too big to cut clips from ({path.stat().st_size} bytes)")
+    if not windows:
+        return {}
+    folder.parent.mkdir(exist_ok=True, mode=0o700)
+    folder.mkdir(exist_ok=True, mode=0o700)
+    last_ms = max(w.end_s for w in windows) * 1000.0
+    names = {id(w): f"{uuid.uuid4().hex}.mp4" for w in windows}
+    writers: dict[int, H264Writer] = {}
+    try:
+        with VideoFile(path) as vf:
+            info = vf.info
+            fps = info.fps if info.fps and info.fps > 0 else 30.0
+            try:
+                for frame in vf.frames():
+                    if frame.t_ms > last_ms:
+                        break
+                    for w in windows:
+                        if w.start_s * 1000.0 <= frame.t_ms <= w.end_s * 1000.0:
+                            writer = writers.get(id(w))
+                            if writer is None:
+                                writer = writers[id(w)] = H264Writer(folder / names[id(w)], info.width,
+                                                                     info.height, fps)
+                            writer.write(frame.image, int(frame.t_ms - w.start_s * 1000.0))
+            except DecodeInterrupted:
+                pass  # a damaged tail: keep the clips cut before it
+    finally:
+        for writer in writers.values():
+            writer.close()
+    out: dict[object, tuple[str, int]] = {}
+    for w in windows:
+        if id(w) not in writers:
+            continue
+        clip = folder / names[id(w)]
+        size = clip.stat().st_size
+        if size > MAX_CLIP_BYTES:
+            clip.unlink()
+            continue
+        os.chmod(clip, 0o600)
+        out[w.key] = (names[id(w)], size)
+    return out

@@ -1,0 +1,1 @@
+"""Alembic migrations for the session store, run by :func:`formcheck.store.open_store`."""

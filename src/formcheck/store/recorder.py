@@ -1,0 +1,396 @@
+"""Writing sets into the store as they happen, rep by rep, and saving a finished analysis.
+
+:class:`SetRecorder` commits each rep or hold in its own transaction the moment it is added, so
+a crash, a killed process or a closed browser loses at most the rep in progress; the set then
+stays ``in_progress`` until the next :func:`~formcheck.store.open_store` marks it
+``interrupted``. Typical live use::
+
+    with store.recorder("P-017", source="camera") as rec:
+        rec.start_set("plank")
+        ...                      # per frame: rec.observe(frame_result); rec.sync(coach.analyzer)
+        rec.finish(report)       # or rec.pain_stop(t_s) when the patient taps "it hurts"
+
+:func:`save_analysis` stores a finished :func:`formcheck.api.analyze` run the same way and cuts
+the flagged-rep clips.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from formcheck.store import models as m
+from formcheck.store.clips import ClipWindow, clip_window, cut_clips
+from formcheck.store.db import Store, StoreError, clean_text, open_store, owner_id
+from formcheck.store.records import SavedSet
+from formcheck.store.series import FrameSeries, worst_time
+
+if TYPE_CHECKING:
+    from formcheck.api import AnalysisOutputs
+    from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
+    from formcheck.exercises.spec import Exercise
+    from formcheck.report import HoldReport, RepReport, SessionReport
+
+SOURCES = ("video", "camera", "landmarks", "batch")
+
+
+class SetRecorder:
+    """Records one session (one or more sets) for a patient, committing as it goes.
+
+    Args:
+        store: an open :class:`~formcheck.store.db.Store`.
+        patient: the patient's pseudonym (created if new).
+        source: ``video``, ``camera``, ``landmarks`` or ``batch``.
+        source_name: what to show for the input (a file's name; any folders are dropped).
+        source_key: identifies the input so saving it twice is refused (see
+            :func:`save_analysis`).
+        clips_opt_in: for a new patient, whether clips of their flagged reps may be kept.
+    """
+
+    def __init__(self, store: Store, patient: str, *, source: str = "camera", source_name: str | None = None,
+                 source_key: str | None = None, clips_opt_in: bool = False) -> None:
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}")
+        self.store = store
+        self.patient = store.add_patient(patient, clips_opt_in=clips_opt_in)
+        self.source = source
+        self.source_name = clean_text(Path(source_name).name if source_name else None, 255, "source name")
+        self.source_key = source_key
+        self.session_id: int | None = None
+        self.set_id: int | None = None
+        self._exercise: Exercise | None = None
+        self._limits: dict[str, float] = {}
+        self._reps: dict[int, int] = {}   # rep index -> row id
+        self._holds: dict[int, int] = {}
+        self._series: FrameSeries | None = None
+        self._open = False
+        self._pain_stopped = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def __enter__(self) -> SetRecorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if not self._open:
+            return
+        if exc_type is None:
+            reason = "the recording stopped before the set was finished"
+        elif issubclass(exc_type, KeyboardInterrupt):
+            reason = "stopped by the user"
+        else:
+            reason = f"stopped by an error: {exc_type.__name__}"
+        self._close_set("interrupted", reason)
+
+    def start_set(self, exercise: str | Exercise, *, limits: dict[str, float] | None = None,
+                  exercise_name: str | None = None, kind: str | None = None,
+                  check_ids: list[str] | None = None) -> int:
+        """Begin a set (finishing none: call :meth:`finish` first). Returns the set's id.
+
+        ``exercise`` is an id or an :class:`Exercise`; for an id formcheck does not know (a
+        report from another version) pass ``exercise_name``, ``kind`` and ``check_ids``.
+        """
+        from formcheck.errors import UnknownExerciseError
+        from formcheck.exercises import get_exercise
+
+        if self._open:
+            raise RuntimeError("a set is already being recorded: finish it first")
+        ex: Exercise | None
+        if isinstance(exercise, str):
+            try:
+                ex = get_exercise(exercise)
+            except UnknownExerciseError:
+                if kind is None:
+                    raise
+                ex = None
+        else:
+            ex = exercise
+        ex_id = ex.id if ex else exercise
+        name = exercise_name or (ex.name if ex else ex_id)
+        kind = kind or (ex.kind if ex else "none")
+        ids = check_ids if check_ids is not None else [c.id for c in ex.checks] if ex else []
+        self._exercise = ex
+        self._limits = dict(limits or {})
+        if ex is not None:
+            self._limits = {**{c.id: c.limit for c in ex.checks}, **self._limits}
+        with self.store.session() as s, s.begin():
+            if self.session_id is None:
+                sess = m.Session(patient_id=self.patient.id, source=self.source, source_name=self.source_name,
+                                 source_key=self.source_key, formcheck_version=_version())
+                s.add(sess)
+                s.flush()
+                self.session_id = sess.id
+            st = m.ExerciseSet(session_id=self.session_id, exercise=str(ex_id), exercise_name=name, kind=kind,
+                               status="in_progress", owner=owner_id(), limits=self._limits)
+            s.add(st)
+            s.flush()
+            self.set_id = st.id
+        self._reps, self._holds = {}, {}
+        self._series = FrameSeries(["signal", *ids])
+        self._open = True
+        self._pain_stopped = False
+        return self.set_id
+
+    # -- per frame ---------------------------------------------------------------------------
+    def observe(self, result: FrameResult) -> None:
+        """Keep this frame's metric values, to cut each rep's series from (for its plot)."""
+        if self._series is None:
+            return
+        values = {cid: r.value for cid, r in result.readings.items()}
+        values["signal"] = result.signal
+        self._series.append(result.t_ms, values)
+
+    def on_frame(self, video_frame: object, pose_frame: object, result: FrameResult) -> None:
+        """An ``on_frame`` callback for :func:`formcheck.api.analyze`."""
+        self.observe(result)
+
+    def sync(self, analyzer: Analyzer) -> int:
+        """Record the reps and holds ``analyzer`` finished since the last call (cheap when there
+        are none: call it every frame). Returns how many were added."""
+        added = 0
+        for r in analyzer.reps[len(self._reps):] if len(analyzer.reps) > len(self._reps) else ():
+            if r.index not in self._reps:
+                self.add_rep(r)
+                added += 1
+        for h in analyzer.holds[len(self._holds):] if len(analyzer.holds) > len(self._holds) else ():
+            if h.index not in self._holds:
+                self.add_hold(h)
+                added += 1
+        return added
+
+    # -- items -------------------------------------------------------------------------------
+    def add_rep(self, rep: RepReport | RepResult, series: dict[str, Any] | None = None) -> int:
+        """Store one finished rep (a report's :class:`RepReport` or the engine's
+        :class:`RepResult`) and commit. Adding the same index again updates it."""
+        r = self._rep_report(rep)
+        self._require_open(allow_closed=True)
+        data = dict(index=r.index, start_s=r.start_s, end_s=r.end_s, peak_s=r.peak_s, side=r.side,
+                    range=_num(r.range), range_unit=r.range_unit or None, time_up_s=r.time_up_s,
+                    top_pause_s=r.top_pause_s, time_down_s=r.time_down_s, metrics=_json_nums(r.metrics),
+                    flags=list(r.flags), flag_details=[d.model_dump() for d in r.flag_details],
+                    score=r.score)
+        return self._upsert(m.Rep, self._reps, data, series)
+
+    def add_hold(self, hold: HoldReport | HoldResult, series: dict[str, Any] | None = None) -> int:
+        """Store one finished hold and commit."""
+        h = self._hold_report(hold)
+        self._require_open(allow_closed=True)
+        data = dict(index=h.index, start_s=h.start_s, end_s=h.end_s, duration_s=h.duration_s,
+                    good_form_s=h.good_form_s, longest_good_s=h.longest_good_s, metrics=_json_nums(h.metrics),
+                    flags=list(h.flags), flag_details=[d.model_dump() for d in h.flag_details], score=h.score)
+        return self._upsert(m.Hold, self._holds, data, series)
+
+    def _upsert(self, model: type, seen: dict[int, int], data: dict[str, Any],
+                series: dict[str, Any] | None) -> int:
+        if series is None and self._series is not None:
+            series = self._series.window(data["start_s"], data["end_s"])
+        with self.store.session() as s, s.begin():
+            row = s.get(model, seen[data["index"]]) if data["index"] in seen else None
+            if row is None:
+                row = s.scalar(select(model).where(model.set_id == self.set_id, model.index == data["index"]))
+            if row is None:
+                row = model(set_id=self.set_id, **data, series=series)
+                s.add(row)
+            else:
+                for k, v in data.items():
+                    setattr(row, k, v)
+                if series is not None:
+                    row.series = series
+            s.flush()
+            seen[data["index"]] = row.id
+            st = s.get(m.ExerciseSet, self.set_id)
+            st.heartbeat_at = m.utcnow()
+            st.rep_count = s.scalar(select(func.count()).select_from(model).where(model.set_id == self.set_id))
+            if st.status == "interrupted" and self._open:
+                st.status, st.status_reason = "in_progress", None  # reaped while we were still alive
+            return row.id
+
+    def pain_stop(self, t_s: float | None = None, note: str | None = None) -> None:
+        """The patient stopped for pain: record it and end the set as ``pain_stopped``."""
+        self._require_open()
+        text = clean_text(note, m.NOTE_MAX, "note")
+        with self.store.session() as s, s.begin():
+            s.add(m.PainStop(set_id=self.set_id, t_s=_num(t_s), note=text))
+        self._pain_stopped = True
+        self._close_set("pain_stopped", "the patient stopped for pain")
+
+    def finish(self, report: SessionReport | None = None, status: str | None = None) -> int:
+        """End the set. With the analysis ``report``, any rep or hold not yet recorded is added
+        and the set's score, view and report are stored; the status is ``complete`` (or
+        ``interrupted`` for an incomplete report; a pain stop stays ``pain_stopped``). Returns
+        the set id."""
+        self._require_open(allow_closed=self._pain_stopped)
+        if report is not None:
+            for r in report.reps:
+                if r.index not in self._reps:
+                    self.add_rep(r)
+            for h in report.holds:
+                if h.index not in self._holds:
+                    self.add_hold(h)
+        if status is None:
+            status = "complete" if report is None or report.complete else "interrupted"
+        if status not in m.SET_STATUSES or status == "in_progress":
+            raise ValueError(f"cannot finish a set as {status!r}")
+        with self.store.session() as s, s.begin():
+            st = s.get(m.ExerciseSet, self.set_id)
+            if report is not None:
+                st.score = report.set_score
+                st.view = report.view
+                st.report = report.model_dump(mode="json")
+                st.limits = dict(report.processing.limits) or st.limits
+                if not report.complete:
+                    st.status_reason = report.incomplete_reason
+            else:
+                scores = [i.score for i in (*st.reps, *st.holds) if i.score is not None]
+                st.score = round(sum(scores) / len(scores), 1) if scores else None
+            if st.status != "pain_stopped":
+                st.status = status
+            st.finished_at = st.finished_at if st.status == "pain_stopped" and st.finished_at else m.utcnow()
+            st.heartbeat_at = m.utcnow()
+        self._open = False
+        return self.set_id
+
+    def _close_set(self, status: str, reason: str) -> None:
+        with self.store.session() as s, s.begin():
+            st = s.get(m.ExerciseSet, self.set_id)
+            st.status, st.status_reason = status, reason
+            st.finished_at = st.heartbeat_at = m.utcnow()
+        self._open = False
+
+    def _require_open(self, allow_closed: bool = False) -> None:
+        if self.set_id is None:
+            raise RuntimeError("call start_set() first")
+        if not self._open and not allow_closed:
+            raise RuntimeError("this set is already finished")
+
+    def _rep_report(self, rep: RepReport | RepResult) -> RepReport:
+        from formcheck.report import RepReport, rep_report
+
+        if isinstance(rep, RepReport):
+            return rep
+        if self._exercise is None:
+            raise ValueError("an engine RepResult needs the exercise: start_set() with a known exercise")
+        return rep_report(rep, self._exercise, self._limits)
+
+    def _hold_report(self, hold: HoldReport | HoldResult) -> HoldReport:
+        from formcheck.report import HoldReport, hold_report
+
+        return hold if isinstance(hold, HoldReport) else hold_report(hold, self._limits)
+
+
+# -- clips ---------------------------------------------------------------------------------
+def make_clips(store: Store, set_id: int, video: str | os.PathLike[str]) -> int:
+    """Cut a clip for each flagged rep or hold of a set that has none, from ``video`` (the
+    analysis's annotated video), if the patient opted in. Returns how many were written."""
+    with store.session() as s:
+        st = s.get(m.ExerciseSet, int(set_id))
+        if st is None:
+            raise StoreError(f"no set with id {set_id}")
+        patient = st.session.patient
+        if not patient.clips_opt_in:
+            return 0
+        folder = store.clips_dir / patient.clip_folder
+        windows: list[ClipWindow] = []
+        for model, items in ((m.Rep, st.reps), (m.Hold, st.holds)):
+            for item in items:
+                if not item.flags or item.clip_name:
+                    continue
+                first = (item.flag_details or [{}])[0]
+                focus = worst_time(item.series, first.get("check", ""), first.get("worst"), item.start_s, item.end_s)
+                windows.append(clip_window((model, item.id), item.start_s, item.end_s, focus))
+    written = cut_clips(video, windows, folder)
+    with store.session() as s, s.begin():
+        for (model, item_id), (name, size) in written.items():
+            row = s.get(model, item_id)
+            if row is None:  # deleted meanwhile
+                (folder / name).unlink(missing_ok=True)
+                continue
+            row.clip_name, row.clip_bytes = name, size
+    return len(written)
+
+
+# -- saving a finished analysis ------------------------------------------------------------
+def source_key(path: str | os.PathLike[str]) -> str:
+    """A key for an input file: its absolute path, size and modification time, hashed."""
+    p = Path(path).resolve()
+    st = p.stat()
+    return hashlib.sha256(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
+
+
+def save_analysis(report: SessionReport, outputs: AnalysisOutputs | None = None, *, patient: str,
+                  store: Store | None = None, source: str | None = None, source_key: str | None = None,
+                  clips: bool = True, clips_opt_in: bool = False) -> SavedSet:
+    """Store a finished analysis for ``patient``: one session with one set, every rep or hold
+    with its metric series (from ``frames.csv``), and clips of the flagged ones cut from the
+    annotated video when the patient opted in.
+
+    ``source_key`` (see :func:`source_key`) makes saving idempotent: if this patient already
+    has a session with that key, nothing is written and that session is returned.
+
+    Raises:
+        StoreError, ValueError (bad pseudonym), InputError (unreadable annotated video).
+    """
+    store = store or open_store()
+    if source_key is not None:
+        existing = _existing(store, patient, source_key)
+        if existing is not None:
+            return existing
+    source = source or ("landmarks" if report.input.kind == "landmarks" else "video")
+    series = None
+    check_ids = [c.id for c in report.checks]
+    if outputs is not None and outputs.frames_csv is not None and Path(outputs.frames_csv).is_file():
+        series = FrameSeries.from_frames_csv(outputs.frames_csv, check_ids)
+    with SetRecorder(store, patient, source=source, source_name=report.input.path,
+                     source_key=source_key, clips_opt_in=clips_opt_in) as rec:
+        rec.start_set(report.exercise, limits=report.processing.limits, exercise_name=report.exercise_name,
+                      kind=report.kind, check_ids=check_ids)
+        for r in report.reps:
+            rec.add_rep(r, series.window(r.start_s, r.end_s) if series else None)
+        for h in report.holds:
+            rec.add_hold(h, series.window(h.start_s, h.end_s) if series else None)
+        set_id = rec.finish(report)
+    n_clips = 0
+    if clips and outputs is not None and outputs.video is not None and Path(outputs.video).is_file():
+        n_clips = make_clips(store, set_id, outputs.video)
+    return SavedSet(rec.session_id, set_id, len(report.reps), len(report.holds), n_clips)
+
+
+def _existing(store: Store, patient: str, key: str) -> SavedSet | None:
+    with store.session() as s:
+        row = s.execute(select(m.Session).join(m.Patient).where(
+            m.Patient.pseudonym == patient.strip(), m.Session.source_key == key)).scalar_one_or_none()
+        if row is None:
+            return None
+        st = row.sets[0] if row.sets else None
+        if st is None or st.status in ("in_progress", "interrupted"):
+            stale_id = row.id
+        else:
+            stale_id = None
+        if stale_id is None:
+            clips = sum(1 for i in (*st.reps, *st.holds) if i.clip_name)
+            return SavedSet(row.id, st.id, len(st.reps), len(st.holds), clips, already_saved=True)
+    store.delete_session(stale_id)  # a save that died part-way: do it again
+    return None
+
+
+def _num(x: float | None) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _json_nums(d: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: _num(v) for k, v in d.items()}
+
+
+def _version() -> str:
+    from formcheck import __version__
+
+    return __version__
+
+
