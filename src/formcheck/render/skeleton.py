@@ -101,7 +101,9 @@ JOINTS: tuple[Joint, ...] = (
     *_sided("elbow", "shoulder_{s}", (0.0, -0.29, 0.0), "arm"),
     *_sided("wrist", "elbow_{s}", (0.0, -0.25, 0.0), "arm"),
     *_sided("hip", "pelvis", (0.09, 0.0, 0.0), "hip_width"),
-    *_sided("knee", "hip_{s}", (0.0, -0.43, 0.0), "leg"),
+    # femur: same place as the hip, carries the thigh's rotation about its own long axis.
+    *_sided("femur", "hip_{s}", (0.0, 0.0, 0.0)),
+    *_sided("knee", "femur_{s}", (0.0, -0.43, 0.0), "leg"),
     *_sided("ankle", "knee_{s}", (0.0, -0.42, 0.0), "leg"),
 )
 JOINT_INDEX: dict[str, int] = {j.name: i for i, j in enumerate(JOINTS)}
@@ -141,10 +143,12 @@ _LEFT_DOFS = {
     "shoulder_rot": Dof("shoulder_l", "ry", 1.0),
     "elbow_flex": Dof("elbow_l", "rx", -1.0),
     "wrist_ext": Dof("wrist_l", "rx", 1.0),  # + = back of the hand toward the forearm
+    "wrist_pron": Dof("wrist_l", "ry", 1.0),  # turn of the hand about the forearm's axis
     "hip_flex": Dof("hip_l", "rx", -1.0),  # + = thigh forward; negative = extension
     "hip_abd": Dof("hip_l", "rz", 1.0),  # + = leg out to the side
     # + = a flexed thigh swings outward about the pelvis's long axis (the clamshell opening).
     "hip_swing": Dof("hip_l", "ry", 1.0),
+    "hip_rot": Dof("femur_l", "ry", -1.0),  # + = internal rotation (a bent knee's foot moves out)
     "knee_flex": Dof("knee_l", "rx", 1.0),
     "ankle_pf": Dof("ankle_l", "rx", 1.0),  # + = plantarflexion (toes pointed)
 }
@@ -302,10 +306,10 @@ _FACE_LEFT = {  # left-side face points relative to the head centre (x = person'
     "ear": (0.075, 0.005, -0.005),
     "mouth": (0.024, -0.048, 0.082),
 }
-_HAND_LEFT = {  # in the wrist frame; arm hanging, palm facing the body (toward -x)
-    "pinky": (0.0, -0.085, -0.03),
-    "index": (0.0, -0.095, 0.03),
-    "thumb": (-0.01, -0.06, 0.05),
+_HAND_LEFT = {  # in the wrist frame; arm hanging, palm forward (anatomical position)
+    "pinky": (-0.03, -0.085, 0.0),
+    "index": (0.025, -0.095, 0.0),
+    "thumb": (0.045, -0.055, 0.012),
 }
 _FOOT = {"heel": (0.0, -0.055, -0.06), "foot_index": (0.0, -0.065, 0.175)}  # in the ankle frame
 
@@ -318,6 +322,8 @@ def _landmark_sites() -> list[tuple[str, tuple[float, float, float], str]]:
         if name == "nose":
             sites.append((*_head((0.0, -0.005, 0.108)), "head"))
             continue
+        if name.startswith("mouth_"):  # MediaPipe names these MOUTH_LEFT / MOUTH_RIGHT
+            name = f"{name.split('_')[1]}_mouth"
         side, part = name.split("_", 1)
         s, sx = side[0], (1.0 if side == "left" else -1.0)
         if part in _FACE_LEFT:
@@ -383,8 +389,8 @@ def _sided_shapes() -> list[Ellipsoid | Capsule]:
         shapes += [
             Capsule((f"shoulder_{s}", o), (f"elbow_{s}", o), 0.050, 0.040, "shirt"),
             Capsule((f"elbow_{s}", o), (f"wrist_{s}", o), 0.038, 0.028, "skin"),
-            Ellipsoid(f"wrist_{s}", (sx * -0.004, -0.055, 0.0), (0.022, 0.052, 0.044), "skin", False),
-            Ellipsoid(f"wrist_{s}", (sx * -0.02, -0.05, 0.04), (0.012, 0.028, 0.012), "skin", False),
+            Ellipsoid(f"wrist_{s}", (0.0, -0.06, -0.004), (0.044, 0.058, 0.02), "skin", False),
+            Ellipsoid(f"wrist_{s}", (sx * 0.042, -0.045, 0.01), (0.012, 0.028, 0.012), "skin", False),
             Capsule((f"hip_{s}", (sx * 0.02, 0.0, 0.0)), (f"knee_{s}", o), 0.085, 0.052, "pants"),
             Capsule((f"knee_{s}", o), (f"ankle_{s}", o), 0.052, 0.036, "pants"),
             Ellipsoid(f"ankle_{s}", (0.0, -0.045, 0.055), (0.045, 0.038, 0.13), "shoes", False),
@@ -410,7 +416,7 @@ _O = (0.0, 0.0, 0.0)
 #: The body surface: trunk, head with a face, limbs, hands and shoes.
 BODY_SHAPES: tuple[Ellipsoid | Capsule, ...] = (
     Ellipsoid("pelvis", (0.0, 0.03, -0.01), (0.165, 0.115, 0.11), "pants"),
-    Ellipsoid("lumbar", (0.0, 0.07, 0.0), (0.145, 0.12, 0.10), "shirt"),
+    Ellipsoid("lumbar", (0.0, 0.07, 0.0), (0.15, 0.16, 0.10), "shirt"),
     Ellipsoid("thorax", (0.0, 0.15, 0.0), (0.165, 0.18, 0.11), "shirt"),
     Capsule(("shoulder_l", _O), ("shoulder_r", _O), 0.058, 0.058, "shirt"),
     Capsule(("thorax", (0.0, 0.24, 0.0)), ("neck", (0.0, 0.09, 0.01)), 0.052, 0.048, "skin"),
@@ -427,36 +433,84 @@ BODY_SHAPES: tuple[Ellipsoid | Capsule, ...] = (
 )
 
 
-def shape_instances(pose: Pose, body: BodyParams):
-    """World-space instances of ``BODY_SHAPES``.
+@dataclass
+class Surface:
+    """World-space body surface as arrays, ready to draw or to rest on the floor.
 
-    Yields ``("ellipsoid", material, center (3,), axes (3, 3))`` where the columns of ``axes`` are
-    the scaled half-axes, or ``("capsule", material, a (3,), b (3,), ra, rb)``.
+    Attributes:
+        ell_center: (E, 3) ellipsoid centres.
+        ell_axes: (E, 3, 3) columns are the ellipsoids' scaled half-axes.
+        ell_owner: (E,) joint index each ellipsoid hangs on.
+        cap_ends: (C, 2, 3) capsule end points.
+        cap_radii: (C, 2) capsule end radii.
+        cap_owner: (C,) joint index of each capsule's first end.
+        ell_material, cap_material: material names.
     """
+
+    ell_center: np.ndarray
+    ell_axes: np.ndarray
+    ell_owner: np.ndarray
+    ell_material: list[str]
+    cap_ends: np.ndarray
+    cap_radii: np.ndarray
+    cap_owner: np.ndarray
+    cap_material: list[str]
+
+    def moved(self, rot: np.ndarray, shift: np.ndarray) -> Surface:
+        """The surface after ``p -> rot @ p + shift``."""
+        return Surface(
+            ell_center=self.ell_center @ rot.T + shift,
+            ell_axes=np.einsum("ij,ejk->eik", rot, self.ell_axes),
+            ell_owner=self.ell_owner,
+            ell_material=self.ell_material,
+            cap_ends=self.cap_ends @ rot.T + shift,
+            cap_radii=self.cap_radii,
+            cap_owner=self.cap_owner,
+            cap_material=self.cap_material,
+        )
+
+    def masks(self, joints: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Boolean selections of the ellipsoids and capsules hanging on ``joints``."""
+        return np.isin(self.ell_owner, joints), np.isin(self.cap_owner, joints)
+
+    def lowest(
+        self, rot: np.ndarray, select: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> float:
+        """Lowest world height (Y) of the surface after rotating it by ``rot`` (about the origin),
+        over the shapes picked by ``select`` (from :meth:`masks`; all shapes when None)."""
+        up = rot.T @ np.array([0.0, 1.0, 0.0])  # world up in the unrotated frame
+        ell = self.ell_center @ up - np.linalg.norm(np.einsum("eij,i->ej", self.ell_axes, up), axis=1)
+        cap = (self.cap_ends @ up - self.cap_radii).min(axis=1)
+        if select is not None:
+            ell, cap = ell[select[0]], cap[select[1]]
+        values = np.concatenate([ell, cap])
+        return float(values.min()) if values.size else float("nan")
+
+
+def body_surface(pose: Pose, body: BodyParams) -> Surface:
+    """The ``BODY_SHAPES`` of ``body`` in ``pose``, as world-space arrays."""
     s = body.height_m / 1.75
     g = body.girth
+    ec, ea, eo, em, ce, cr, co, cm = [], [], [], [], [], [], [], []
     for shape in BODY_SHAPES:
         if isinstance(shape, Ellipsoid):
             r, _ = pose.frame(shape.joint)
-            center = pose.point(shape.joint, tuple(s * np.asarray(shape.center)))
+            ec.append(pose.point(shape.joint, tuple(s * np.asarray(shape.center))))
             radii = np.asarray(shape.radii) * s * (g if shape.girth else 1.0)
             rr = r @ rot_x(shape.tilt_x) if shape.tilt_x else r
-            yield ("ellipsoid", shape.material, center, rr * radii[None, :])
+            ea.append(rr * radii[None, :])
+            eo.append(JOINT_INDEX[shape.joint])
+            em.append(shape.material)
         else:
-            a = pose.point(shape.a[0], tuple(s * np.asarray(shape.a[1])))
-            b = pose.point(shape.b[0], tuple(s * np.asarray(shape.b[1])))
-            yield ("capsule", shape.material, a, b, shape.ra * s * g, shape.rb * s * g)
-
-
-#: Radius (reference body, before girth) of the surface around joints that touch the floor, so
-#: contact solving can put the surface, not the joint centre, on the floor.
-CONTACT_RADIUS = {
-    "elbow": 0.045,
-    "wrist": 0.03,
-    "knee": 0.055,
-    "hip": 0.10,
-    "shoulder": 0.08,
-    "thorax": 0.11,
-    "pelvis": 0.11,
-    "ankle": 0.04,
-}
+            ce.append(
+                [
+                    pose.point(shape.a[0], tuple(s * np.asarray(shape.a[1]))),
+                    pose.point(shape.b[0], tuple(s * np.asarray(shape.b[1]))),
+                ]
+            )
+            cr.append([shape.ra * s * g, shape.rb * s * g])
+            co.append(JOINT_INDEX[shape.a[0]])
+            cm.append(shape.material)
+    return Surface(
+        np.array(ec), np.array(ea), np.array(eo), em, np.array(ce), np.array(cr), np.array(co), cm
+    )

@@ -1,0 +1,13 @@
+"""Synthetic exercise videos with known ground truth (``formcheck render``).
+
+A jointed 3D mannequin (:mod:`.skeleton`) is posed through each exercise's keyframes
+(:mod:`.motions`, data) with faults dialled in (:mod:`.animate`), filmed by a pinhole camera
+(:mod:`.camera`) through headless OpenGL (:mod:`.scene`, the only module that needs moderngl),
+and written as an H.264 MP4 plus a ``.truth.json`` (:mod:`.truth`).
+"""
+
+from .command import RenderSpec, load_truth, render_clip, truth_path_for
+from .motions import MOTIONS
+from .truth import RenderTruth
+
+__all__ = ["MOTIONS", "RenderSpec", "RenderTruth", "load_truth", "render_clip", "truth_path_for"]

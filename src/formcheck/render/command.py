@@ -1,0 +1,461 @@
+"""``formcheck render``: film a synthetic person doing an exercise, with faults dialled in, and
+write the video plus its ground truth.
+
+The library entry point is :func:`render_clip` (tests and benchmarks call it); :func:`render`
+is the Typer command the CLI registers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from formcheck.errors import FormcheckError, OutputError, UnknownExerciseError
+from formcheck.landmarks import Landmark
+
+from .animate import AppliedFault, Animator
+from .camera import Camera
+from .motions import MOTIONS, Motion
+from .skeleton import JOINT_INDEX, BodyParams
+from .truth import CameraTruth, FaultTruth, FrameTruth, HoldTruth, RenderTruth, RepTruth
+
+VIEWS = ("side", "front", "oblique")
+FPS_CHOICES = (24.0, 25.0, 30.0, 30.0, 50.0, 60.0)
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """What to render.
+
+    Attributes:
+        exercise: exercise id (``formcheck.render.motions.MOTIONS``).
+        out: output ``.mp4``; the truth goes next to it as ``<stem>.truth.json``.
+        faults: check id -> size in that check's unit.
+        fault_spans: check id -> (start_s, end_s); missing = the whole clip (every rep).
+        view: ``side``, ``front`` or ``oblique``.
+        seconds: clip length.
+        reps: number of reps (ignored for holds).
+        seed: drives every random choice (body, clothes, room, light, camera jitter, sway).
+        size: (width, height) in pixels.
+        fps: frame rate; None = chosen by the seed from 24-60.
+        side: ``left`` / ``right``: side of the body facing the camera (side and oblique views);
+            for one-sided exercises (clamshell) also the working (top) side. None = by seed.
+        camera_height: metres above the floor; None = by seed within the view's range.
+        body: proportions; None = by seed.
+        crf: x264 quality.
+    """
+
+    exercise: str
+    out: Path
+    faults: dict[str, float] = field(default_factory=dict)
+    fault_spans: dict[str, tuple[float, float]] = field(default_factory=dict)
+    view: str = "side"
+    seconds: float = 5.0
+    reps: int = 3
+    seed: int = 0
+    size: tuple[int, int] = (640, 360)
+    fps: float | None = None
+    side: str | None = None
+    camera_height: float | None = None
+    body: BodyParams | None = None
+    crf: int = 26
+
+    def __post_init__(self) -> None:
+        if self.exercise not in MOTIONS:
+            raise UnknownExerciseError(
+                f"the renderer knows no exercise {self.exercise!r}; choose one of "
+                f"{', '.join(sorted(MOTIONS))}"
+            )
+        motion = MOTIONS[self.exercise]
+        if self.view not in motion.views:
+            raise ValueError(f"view must be one of {', '.join(motion.views)}, got {self.view!r}")
+        for name, value in self.faults.items():
+            if name not in motion.faults:
+                raise ValueError(
+                    f"{self.exercise} has no fault {name!r}; it has {', '.join(motion.faults) or 'none'}"
+                )
+            if not np.isfinite(value) or value == 0:
+                raise ValueError(f"fault {name} needs a finite non-zero size, got {value}")
+        for name, (a, b) in self.fault_spans.items():
+            if name not in self.faults:
+                raise ValueError(f"--fault-span given for {name}, which is not a --fault")
+            if not 0 <= a < b <= self.seconds:
+                raise ValueError(f"fault span {a}-{b} s must lie inside the clip (0-{self.seconds} s)")
+        if not 1.0 <= self.seconds <= 120:
+            raise ValueError(f"seconds must be in [1, 120], got {self.seconds}")
+        if self.reps < 1:
+            raise ValueError(f"reps must be >= 1, got {self.reps}")
+        if self.fps is not None and not 10 <= self.fps <= 120:
+            raise ValueError(f"fps must be in [10, 120], got {self.fps}")
+        if self.side not in (None, "left", "right"):
+            raise ValueError(f"side must be left or right, got {self.side!r}")
+        w, h = self.size
+        if not (64 <= w <= 3840 and 64 <= h <= 2160):
+            raise ValueError(f"size must be between 64x64 and 3840x2160, got {w}x{h}")
+
+    @property
+    def truth_path(self) -> Path:
+        return truth_path_for(self.out)
+
+    def to_command(self) -> str:
+        """The ``formcheck render`` command line that reproduces this spec."""
+        args = [self.exercise]
+        for k, v in self.faults.items():
+            args += ["--fault", f"{k}={v:g}"]
+            if k in self.fault_spans:
+                a, b = self.fault_spans[k]
+                args += ["--fault-span", f"{k}={a:g}-{b:g}"]
+        args += ["--view", self.view, "--seconds", f"{self.seconds:g}", "--reps", str(self.reps),
+                 "--seed", str(self.seed), "--size", f"{self.size[0]}x{self.size[1]}"]
+        if self.fps is not None:
+            args += ["--fps", f"{self.fps:g}"]
+        if self.side is not None:
+            args += ["--side", self.side]
+        if self.camera_height is not None:
+            args += ["--camera-height", f"{self.camera_height:g}"]
+        args += ["--out", str(self.out)]
+        return "formcheck render " + shlex.join(args)
+
+
+def truth_path_for(video: Path) -> Path:
+    """``clip.mp4`` -> ``clip.truth.json``."""
+    video = Path(video)
+    return video.with_name(video.stem + ".truth.json")
+
+
+# --------------------------------------------------------------------------------------------
+# Camera placement
+# --------------------------------------------------------------------------------------------
+
+
+def _view_direction(motion: Motion, view: str, base_rot: np.ndarray, facing: str) -> np.ndarray:
+    """Horizontal unit vector from the body toward the camera."""
+    dirs = {
+        "lateral": base_rot[:, 0] * (1.0 if facing == "l" else -1.0),
+        "head": base_rot[:, 1],
+        "feet": -base_rot[:, 1],
+        "belly": base_rot[:, 2],
+    }
+    total = np.zeros(3)
+    for name in motion.views[view]:
+        d = dirs[name] * np.array([1.0, 0.0, 1.0])
+        if np.linalg.norm(d) < 1e-6:
+            raise ValueError(f"{motion.name}: the {name} direction is vertical, pick another view")
+        total += d / np.linalg.norm(d)
+    return total / np.linalg.norm(total)
+
+
+def place_camera(
+    points: np.ndarray,
+    direction: np.ndarray,
+    height: float,
+    fov_y: float,
+    size: tuple[int, int],
+    fill: float,
+    roll: float,
+) -> Camera:
+    """A camera along ``direction`` at ``height`` that frames ``points`` (N, 3) so their
+    projection spans ``fill`` of the frame (the tighter of width and height), centred."""
+    w, h = size
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    target = (lo + hi) / 2.0
+
+    def make(dist: float, tgt: np.ndarray) -> Camera:
+        eye = tgt + direction * dist
+        eye[1] = height
+        return Camera(tuple(eye), tuple(tgt), fov_y, w, h, roll)
+
+    for _ in range(3):
+        a, b = 0.5, 30.0
+        for _ in range(40):
+            d = (a + b) / 2
+            px = make(d, target).project(points)
+            span = max((px[:, 0].max() - px[:, 0].min()) / w, (px[:, 1].max() - px[:, 1].min()) / h)
+            if span > fill:
+                a = d
+            else:
+                b = d
+        cam = make(b, target)
+        # re-aim at the middle of the projected points
+        px = cam.project(points)
+        centre_px = (px.min(axis=0) + px.max(axis=0)) / 2
+        ray = np.linalg.inv(cam.axes()) @ np.array(
+            [(centre_px[0] - w / 2) / cam.focal_px, (centre_px[1] - h / 2) / cam.focal_px, 1.0]
+        )
+        depth = np.linalg.norm(target - np.asarray(cam.eye))
+        target = np.asarray(cam.eye) + ray / np.linalg.norm(ray) * depth
+    return cam
+
+
+# --------------------------------------------------------------------------------------------
+# render_clip
+# --------------------------------------------------------------------------------------------
+
+
+def _r(values: np.ndarray, digits: int) -> list:
+    return np.round(np.asarray(values, dtype=float), digits).tolist()
+
+
+def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderTruth]:
+    """Render ``spec.out`` (H.264 MP4) and ``spec.truth_path``; return both.
+
+    Raises:
+        RenderUnavailableError: moderngl or EGL is missing.
+        OutputError: the output cannot be written.
+        ValueError: an impossible combination (e.g. too many reps for the clip).
+    """
+    from formcheck import __version__
+    from formcheck.video_writer import H264Writer
+
+    from .scene import Appearance, SceneRenderer
+
+    motion = MOTIONS[spec.exercise]
+    rng = np.random.default_rng(spec.seed)
+    body = spec.body or BodyParams.sample(rng)
+    appearance = Appearance.sample(rng)
+    fps = spec.fps or float(FPS_CHOICES[rng.integers(len(FPS_CHOICES))])
+    facing = spec.side[0] if spec.side else ("l" if rng.uniform() < 0.5 else "r")
+    lo, hi = motion.camera_height[spec.view]
+    cam_height = spec.camera_height if spec.camera_height is not None else float(rng.uniform(lo, hi))
+    fov = float(rng.uniform(40.0, 52.0))
+    fill = float(rng.uniform(0.72, 0.86))
+    yaw_off = float(rng.uniform(-8.0, 8.0))
+    roll = float(rng.uniform(-2.0, 2.0))
+    sway_rng = np.random.default_rng(rng.integers(2**32))
+
+    faults = [
+        AppliedFault(motion.faults[k], float(v), spec.fault_spans.get(k)) for k, v in spec.faults.items()
+    ]
+    anim = Animator(motion, body, facing, spec.seconds, spec.reps, faults, sway_rng)
+
+    n_frames = int(np.floor(spec.seconds * fps + 1e-9))
+    times = np.arange(n_frames) / fps
+    frames = [anim.frame(float(t)) for t in times]
+
+    # camera: frame every landmark plus a margin for the body's thickness
+    direction = _view_direction(motion, spec.view, anim.base_rot, facing)
+    c, s = np.cos(np.radians(yaw_off)), np.sin(np.radians(yaw_off))
+    direction = np.array([c * direction[0] - s * direction[2], 0.0, s * direction[0] + c * direction[2]])
+    pts = np.concatenate([p.landmarks for _, p, _ in frames[:: max(1, len(frames) // 40)]])
+    pts = np.concatenate([pts + off for off in np.eye(3) * 0.08] + [pts - off for off in np.eye(3) * 0.08])
+    camera = place_camera(pts, direction, cam_height, fov, spec.size, fill, roll)
+
+    hips0 = frames[0][1].landmarks[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
+    dist = np.linalg.norm(hips0 - np.asarray(camera.eye), axis=1)
+    hip_width = np.linalg.norm(hips0[0] - hips0[1])
+    side_facing = None
+    if abs(dist[0] - dist[1]) > 0.3 * hip_width:
+        side_facing = "left" if dist[0] < dist[1] else "right"
+
+    # the mat and the wall behind the body
+    pelvis = frames[0][1].pose.pos[JOINT_INDEX["pelvis"]]
+    long_h = anim.base_rot[:, 1] * np.array([1.0, 0.0, 1.0])
+    mat_len, mat_w = 1.85, 0.65
+    if np.linalg.norm(long_h) > 0.5:
+        axis_x = abs(long_h[0]) > abs(long_h[2])
+    else:
+        axis_x = True
+    centre = np.array([p.landmarks[:, [0, 2]].mean(axis=0) for _, p, _ in frames[:: max(1, len(frames) // 10)]]).mean(axis=0)
+    hx, hz = (mat_len / 2, mat_w / 2) if axis_x else (mat_w / 2, mat_len / 2)
+    mat_rect = (centre[0] - hx, centre[1] - hz, centre[0] + hx, centre[1] + hz)
+    wall_dist = float(rng.uniform(1.2, 2.5))
+    wall_point = pelvis * np.array([1.0, 0.0, 1.0]) - direction * wall_dist
+    wall = (wall_point, direction)
+
+    spec.out.parent.mkdir(parents=True, exist_ok=True)
+    truth_frames: list[FrameTruth] = []
+    started = time.perf_counter()
+    noise_rng = np.random.default_rng(rng.integers(2**32))
+    with SceneRenderer(spec.size[0], spec.size[1], appearance, mat_rect, wall) as scene, H264Writer(
+        spec.out, spec.size[0], spec.size[1], fps=fps, crf=spec.crf
+    ) as writer:
+        for i, (t, (st, placed, angles)) in enumerate(zip(times, frames)):
+            img = scene.render(camera, placed.surface)
+            if appearance.noise > 0:
+                noisy = img.astype(np.float32) + noise_rng.normal(0, appearance.noise, img.shape)
+                img = np.clip(noisy, 0, 255).astype(np.uint8)
+            t_ms = int(round(t * 1000))
+            writer.write(img, t_ms)
+            lm = placed.landmarks
+            px = camera.project(lm)
+            hip_mid = (lm[Landmark.LEFT_HIP] + lm[Landmark.RIGHT_HIP]) / 2
+            world = (lm - hip_mid) @ camera.axes().T
+            truth_frames.append(
+                FrameTruth(
+                    t_ms=t_ms,
+                    phase=st.phase,
+                    rep=None if st.rep is None else st.rep.index,
+                    fault_levels={k: round(v, 3) for k, v in st.fault_levels.items()},
+                    landmarks_px=_r(px, 2),
+                    landmarks_world=_r(world, 4),
+                    angles={k: round(v, 3) for k, v in angles.items()},
+                )
+            )
+            if progress and (i % 10 == 0 or i == n_frames - 1):
+                rate = (i + 1) / (time.perf_counter() - started)
+                print(f"\rframe {i + 1}/{n_frames} ({rate:.1f} fps)", end="", file=sys.stderr)
+    if progress:
+        print(file=sys.stderr)
+
+    side_name = {"l": "left", "r": "right", "both": "both"}
+    truth = RenderTruth(
+        formcheck_version=__version__,
+        exercise=spec.exercise,
+        view=spec.view,
+        side_facing_camera=side_facing,
+        working_side=side_name[facing],
+        fps=fps,
+        size=list(spec.size),
+        seconds=spec.seconds,
+        seed=spec.seed,
+        command=spec.to_command(),
+        body={k: float(v) for k, v in body.__dict__.items()},
+        camera=CameraTruth(
+            eye=_r(camera.eye, 4),
+            target=_r(camera.target, 4),
+            fov_y_deg=round(fov, 3),
+            roll_deg=round(roll, 3),
+            height_m=round(cam_height, 4),
+            distance_m=round(float(np.linalg.norm(np.subtract(camera.eye, camera.target))), 4),
+            yaw_offset_deg=round(yaw_off, 3),
+            focal_px=round(camera.focal_px, 3),
+        ),
+        appearance=appearance.to_dict(),
+        faults=[
+            FaultTruth(
+                check_id=f.fault.check_id,
+                value=f.value,
+                unit=f.fault.unit,
+                start_s=anim._span(f)[0],
+                end_s=anim._span(f)[1],
+                envelope=f.fault.envelope,
+                ramp_s=anim.ramp_s(f),
+                description=f.fault.description,
+            )
+            for f in faults
+        ],
+        reps=[
+            RepTruth(
+                index=r.index,
+                side=side_name[r.side],
+                start_s=round(r.start, 4),
+                peak_s=round(r.peak, 4),
+                end_s=round(r.end, 4),
+                faults=anim.rep_faults(r),
+            )
+            for r in anim.reps
+        ],
+        hold=HoldTruth(start_s=0.0, end_s=spec.seconds) if motion.kind == "hold" else None,
+        frames=truth_frames,
+    )
+    try:
+        spec.truth_path.write_text(json.dumps(truth.model_dump(), separators=(",", ":")))
+    except OSError as exc:
+        raise OutputError(f"cannot write {spec.truth_path}: {exc}") from exc
+    return spec.out, truth
+
+
+def load_truth(path: str | os.PathLike[str]) -> RenderTruth:
+    """Read a ``*.truth.json`` (or the truth next to a rendered ``.mp4``)."""
+    p = Path(path)
+    if p.suffix == ".mp4":
+        p = truth_path_for(p)
+    return RenderTruth.model_validate_json(p.read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# The Typer command
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_faults(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        m = re.fullmatch(r"\s*([a-z_]+)\s*=\s*(-?[0-9.]+)\s*", item)
+        if not m:
+            raise typer.BadParameter(f"--fault wants NAME=VALUE (e.g. hip_sag=12), got {item!r}")
+        out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def _parse_spans(items: list[str], faults: dict[str, float]) -> dict[str, tuple[float, float]]:
+    spans = {}
+    for item in items:
+        name = None
+        if "=" in item:
+            name, item = item.split("=", 1)
+        m = re.fullmatch(r"\s*([0-9.]+)\s*-\s*([0-9.]+)\s*", item)
+        if not m:
+            raise typer.BadParameter(f"--fault-span wants START-END seconds (e.g. 1.5-3), got {item!r}")
+        span = (float(m.group(1)), float(m.group(2)))
+        for k in [name] if name else list(faults):
+            spans[k] = span
+    return spans
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)x(\d+)", text.strip().lower())
+    if not m:
+        raise typer.BadParameter(f"--size wants WxH (e.g. 640x360), got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def render(
+    exercise: Annotated[str, typer.Argument(help=f"Exercise to film: {', '.join(MOTIONS)}.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .mp4; the truth is written next to it as .truth.json.")],
+    fault: Annotated[
+        list[str],
+        typer.Option("--fault", help="Fault NAME=VALUE in the catching check's unit, e.g. hip_sag=12. Repeatable."),
+    ] = [],  # noqa: B006 (Typer reads the default)
+    fault_span: Annotated[
+        list[str],
+        typer.Option("--fault-span", help="START-END seconds the faults apply (NAME=START-END for one fault). Default: every rep / the whole hold."),
+    ] = [],  # noqa: B006
+    view: Annotated[str, typer.Option(help="Camera view: side, front or oblique.")] = "side",
+    seconds: Annotated[float, typer.Option(help="Clip length in seconds.")] = 5.0,
+    reps: Annotated[int, typer.Option(help="Number of reps (ignored for holds).")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed for body, clothes, room, light, camera jitter and sway.")] = 0,
+    size: Annotated[str, typer.Option(help="Frame size WxH.")] = "640x360",
+    fps: Annotated[float | None, typer.Option(help="Frame rate; default: chosen by the seed (24-60).")] = None,
+    side: Annotated[str | None, typer.Option(help="Body side facing the camera (clamshell: the top leg): left or right. Default: by seed.")] = None,
+    camera_height: Annotated[float | None, typer.Option(help="Camera height above the floor, metres. Default: by seed within the view's range.")] = None,
+) -> None:
+    """Render a synthetic exercise clip with known faults, and its ground truth."""
+    faults = _parse_faults(fault)
+    try:
+        spec = RenderSpec(
+            exercise=exercise,
+            out=out,
+            faults=faults,
+            fault_spans=_parse_spans(fault_span, faults),
+            view=view,
+            seconds=seconds,
+            reps=reps,
+            seed=seed,
+            size=_parse_size(size),
+            fps=fps,
+            side=side,
+            camera_height=camera_height,
+        )
+        started = time.perf_counter()
+        video, truth = render_clip(spec, progress=True)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    except FormcheckError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    took = time.perf_counter() - started
+    typer.echo(
+        f"wrote {video} ({len(truth.frames)} frames, {truth.fps:g} fps, {took:.1f} s) "
+        f"and {spec.truth_path}"
+    )

@@ -1,0 +1,281 @@
+"""Exercise motions and faults, as data.
+
+Each exercise is a :class:`Motion`: how the body lies in the world, a start pose and a peak pose
+(named degrees of freedom from :mod:`formcheck.render.skeleton`, in degrees), which body parts
+rest on the floor, where the camera goes for each view, and the faults it can show.
+
+Templates: in rep poses and fault drives ``{s}`` is the rep's working side (``l`` or ``r``) and
+``{o}`` the other side. Bird dog's working side is the reaching arm (so ``{o}`` is the lifted
+leg); clamshell's is the top leg. Central DOFs take a side with ``@``: ``pelvis_roll@{s}`` rolls
+the working side's hip backward.
+
+A fault is one or more *drives*: a set of DOFs moved together (weights per unit), scaled by a
+factor that :mod:`formcheck.render.animate` solves so that the named truth metric moves by
+exactly the fault's value (``delta``) or reaches it (``absolute``). The fault's id is the id of
+the check that should catch it, and its value is in that check's unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# World directions the body frame's y (long axis, toward the head) and z (front, belly) point
+# to when lying down. The floor is Y = 0, so (0, -1, 0) is "down".
+HEAD_X = (1.0, 0.0, 0.0)
+DOWN = (0.0, -1.0, 0.0)
+UP = (0.0, 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Drive:
+    """DOFs moved together by one fault, solved so that ``metric`` changes by the fault value.
+
+    Attributes:
+        metric: truth angle name (see :mod:`formcheck.render.truth`).
+        dofs: DOF key template -> weight per unit of drive.
+        mode: ``delta`` (metric minus the fault-free metric equals the value) or ``absolute``
+            (the metric equals the value).
+        sign: the metric moves by ``sign * value`` (``hip_pike=15`` gives hip_bend_deg = -15).
+    """
+
+    metric: str
+    dofs: dict[str, float]
+    mode: str = "delta"
+    sign: float = 1.0
+
+
+@dataclass(frozen=True)
+class FaultDef:
+    """A fault the renderer can dial in.
+
+    Attributes:
+        check_id: id of the check that should flag it.
+        unit: unit of the value (that check's unit).
+        drives: how it moves the body.
+        envelope: ``rep`` (grows with each rep's movement, full at the peak) or ``hold`` (full
+            for the whole span).
+        description: what it looks like.
+        default: a typical value, used in help texts and samples.
+    """
+
+    check_id: str
+    unit: str
+    drives: tuple[Drive, ...]
+    envelope: str
+    description: str
+    default: float
+
+
+@dataclass(frozen=True)
+class Motion:
+    """One exercise as data.
+
+    Attributes:
+        name: exercise id (as in EXERCISES.md).
+        kind: ``reps`` or ``hold``.
+        long_axis, front: world directions of the body's y (head) and z (belly) axes when the
+            working side is left; the right side is the mirror image (world Z negated).
+        start: DOF values of the start pose (and of the whole hold).
+        peak: DOF values at the top of a rep (templates), on top of ``start``.
+        sides: ``alternate`` (reps switch sides), ``one`` (all reps on the chosen side) or
+            ``both`` (bilateral, side "both").
+        contacts: one or two groups of joint names whose shapes rest on the floor. With two,
+            the body's pitch is solved so both touch.
+        anchors: joints that stay put on the floor when they touch it.
+        views: view name -> camera directions (``lateral``, ``head``, ``feet``, ``belly``),
+            averaged for obliques.
+        camera_height: (low, high) camera height range in metres, per view.
+        metrics: truth angles written per frame.
+        faults: faults by check id.
+        sway: amplitude scale of the natural sway (1 = default).
+    """
+
+    name: str
+    kind: str
+    long_axis: tuple[float, float, float]
+    front: tuple[float, float, float]
+    start: dict[str, float]
+    peak: dict[str, float] = field(default_factory=dict)
+    sides: str = "both"
+    contacts: tuple[tuple[str, ...], ...] = ()
+    anchors: tuple[str, ...] = ()
+    views: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    camera_height: dict[str, tuple[float, float]] = field(default_factory=dict)
+    metrics: tuple[str, ...] = ()
+    faults: dict[str, FaultDef] = field(default_factory=dict)
+    sway: float = 1.0
+
+
+_FLOOR_VIEWS = {"side": ("lateral",), "front": ("head",), "oblique": ("lateral", "head")}
+_FLOOR_HEIGHTS = {"side": (0.45, 0.8), "front": (0.5, 0.9), "oblique": (0.5, 0.9)}
+
+_LEGS = ("knee_angle_left_deg", "knee_angle_right_deg", "hip_flexion_left_deg", "hip_flexion_right_deg")
+
+PLANK = Motion(
+    name="plank",
+    kind="hold",
+    long_axis=HEAD_X,
+    front=DOWN,
+    start={
+        "shoulder_flex_l": 90, "shoulder_flex_r": 90,
+        "elbow_flex_l": 90, "elbow_flex_r": 90,
+        "wrist_pron_l": -60, "wrist_pron_r": -60,
+        "shoulder_abd_l": -4, "shoulder_abd_r": -4,
+        "ankle_pf_l": 5, "ankle_pf_r": 5,
+        "neck_flex": 8,
+    },
+    contacts=(("elbow_l", "elbow_r", "wrist_l", "wrist_r"), ("ankle_l", "ankle_r")),
+    anchors=("elbow_l", "elbow_r", "ankle_l", "ankle_r"),
+    views=_FLOOR_VIEWS,
+    camera_height=_FLOOR_HEIGHTS,
+    metrics=(
+        "hip_bend_deg", "torso_elevation_deg", "body_line_elevation_deg",
+        "upper_arm_from_vertical_deg", *_LEGS,
+    ),
+    faults={
+        "hip_sag": FaultDef(
+            "hip_sag", "deg",
+            (Drive("hip_bend_deg", {"hip_flex_l": -0.7, "hip_flex_r": -0.7, "spine_flex": -0.3}),),
+            "hold", "hips drop below the shoulder-ankle line (low back arching)", 12,
+        ),
+        "hip_pike": FaultDef(
+            "hip_pike", "deg",
+            (Drive("hip_bend_deg", {"hip_flex_l": 0.8, "hip_flex_r": 0.8, "spine_flex": 0.2},
+                   sign=-1.0),),
+            "hold", "hips hiked above the shoulder-ankle line", 15,
+        ),
+    },
+)
+
+BIRD_DOG = Motion(
+    name="bird_dog",
+    kind="reps",
+    long_axis=HEAD_X,
+    front=DOWN,
+    start={
+        "shoulder_flex_l": 90, "shoulder_flex_r": 90,
+        "wrist_ext_l": 90, "wrist_ext_r": 90, "wrist_pron_l": 180, "wrist_pron_r": 180,
+        "hip_flex_l": 90, "hip_flex_r": 90,
+        "knee_flex_l": 90, "knee_flex_r": 90,
+        "ankle_pf_l": 75, "ankle_pf_r": 75,
+        "neck_flex": 5,
+    },
+    peak={
+        "shoulder_flex_{s}": 180, "wrist_ext_{s}": 0, "wrist_pron_{s}": 90,
+        "hip_flex_{o}": 0, "knee_flex_{o}": 0, "ankle_pf_{o}": 20,
+    },
+    sides="alternate",
+    contacts=(("wrist_l", "wrist_r"), ("knee_l", "knee_r")),
+    anchors=("wrist_l", "wrist_r", "knee_l", "knee_r"),
+    views=_FLOOR_VIEWS,
+    camera_height=_FLOOR_HEIGHTS,
+    metrics=(
+        "torso_elevation_deg", "lumbar_flexion_deg", "arm_above_torso_deg", "leg_above_torso_deg",
+        "pelvis_drop_deg", "hip_line_tilt_deg", "shoulder_line_tilt_deg", *_LEGS,
+    ),
+    faults={
+        "spine_neutral": FaultDef(
+            "spine_neutral", "deg",
+            (Drive("lumbar_flexion_deg", {
+                "pelvis_tilt": -1.0, "spine_flex": 0.6, "thorax_flex": 0.4, "hip_flex_{s}": -1.0,
+            }),),
+            "rep", "the low back rounds (negative: arches) as the limbs reach out; the pelvis "
+            "tilts against the thorax and the lifted leg follows it", 20,
+        ),
+        "limb_above_torso": FaultDef(
+            "limb_above_torso", "deg",
+            (
+                Drive("arm_above_torso_deg", {"shoulder_flex_{s}": 1.0}, mode="absolute"),
+                Drive("leg_above_torso_deg", {"hip_flex_{o}": -1.0}, mode="absolute"),
+            ),
+            "rep", "the reaching arm and leg rise above the torso line", 15,
+        ),
+        "pelvis_drop": FaultDef(
+            "pelvis_drop", "deg",
+            (Drive("pelvis_drop_deg", {
+                "pelvis_roll@{o}": -1.0, "spine_twist@{o}": 1.0, "hip_swing_{s}": -1.0,
+            }),),
+            "rep", "the pelvis rolls so the lifted leg's hip drops toward the floor", 10,
+        ),
+    },
+)
+
+CLAMSHELL = Motion(
+    name="clamshell",
+    kind="reps",
+    long_axis=HEAD_X,
+    front=(0.0, 0.0, -1.0),  # lying on the right side: the left (working) side is up
+    start={
+        "hip_flex_l": 45, "hip_flex_r": 45,
+        "hip_abd_l": -9, "hip_abd_r": -3,
+        "knee_flex_l": 90, "knee_flex_r": 90,
+        "ankle_pf_l": 20, "ankle_pf_r": 20,
+        # bottom arm under the head, top hand on the floor in front of the chest
+        "shoulder_flex_r": 165, "elbow_flex_r": 40, "shoulder_abd_r": 0,
+        "shoulder_flex_l": 70, "elbow_flex_l": 30, "shoulder_abd_l": -25,
+        "neck_tilt": -12,
+    },
+    peak={"hip_swing_{s}": 60},
+    sides="one",
+    contacts=(("pelvis", "hip_l", "hip_r", "thorax", "shoulder_l", "shoulder_r", "lumbar"),),
+    anchors=("pelvis", "thorax"),
+    views={"front": ("belly",), "side": ("feet",), "oblique": ("belly", "feet")},
+    camera_height={"front": (1.0, 1.4), "side": (0.6, 1.0), "oblique": (0.9, 1.3)},
+    metrics=(
+        "knee_opening_deg", "pelvis_rotation_deg", "shoulder_rotation_deg", "feet_separation_cm",
+        "ankle_knee_gap_ratio", *_LEGS,
+    ),
+    faults={
+        "pelvis_rocking": FaultDef(
+            "pelvis_rocking", "deg",
+            (Drive("pelvis_rotation_deg", {"pelvis_roll@{s}": 1.0, "hip_swing_{o}": 1.0}),),
+            "rep", "the pelvis and trunk roll backward as the knee opens", 15,
+        ),
+        "feet_apart": FaultDef(
+            "feet_apart", "cm",
+            (Drive("feet_separation_cm", {"hip_rot_{s}": 1.0}),),
+            "rep", "the top foot lifts off the bottom one as the knee opens", 12,
+        ),
+    },
+)
+
+BRIDGE = Motion(
+    name="bridge",
+    kind="reps",
+    long_axis=HEAD_X,
+    front=UP,
+    start={
+        "hip_flex_l": 55, "hip_flex_r": 55,
+        "knee_flex_l": 105, "knee_flex_r": 105,
+        "hip_abd_l": 4, "hip_abd_r": 4,
+        "ankle_pf_l": 5, "ankle_pf_r": 5,
+        "shoulder_abd_l": 12, "shoulder_abd_r": 12,
+        "wrist_pron_l": 90, "wrist_pron_r": 90,
+    },
+    peak={
+        "hip_flex_l": 0, "hip_flex_r": 0,
+        "knee_flex_l": 85, "knee_flex_r": 85,
+        "ankle_pf_l": 30, "ankle_pf_r": 30,
+        "shoulder_flex_l": -25, "shoulder_flex_r": -25,
+        "neck_flex": 25,
+    },
+    sides="both",
+    contacts=(("thorax", "shoulder_l", "shoulder_r", "neck"), ("ankle_l", "ankle_r")),
+    anchors=("ankle_l", "ankle_r"),
+    views={"side": ("lateral",), "front": ("feet",), "oblique": ("lateral", "feet")},
+    camera_height=_FLOOR_HEIGHTS,
+    metrics=(
+        "hip_extension_deg", "torso_elevation_deg", "knee_width_ratio", "hip_line_tilt_deg",
+        *_LEGS,
+    ),
+    faults={
+        "over_arch": FaultDef(
+            "over_arch", "deg",
+            (Drive("hip_extension_deg", {"hip_flex_l": -0.5, "hip_flex_r": -0.5, "spine_flex": -0.5}),),
+            "rep", "at the top the hips push past the shoulder-knee line (lumbar over-arch)", 15,
+        ),
+    },
+)
+
+#: Every exercise the renderer can film, by id.
+MOTIONS: dict[str, Motion] = {m.name: m for m in (PLANK, BIRD_DOG, CLAMSHELL, BRIDGE)}
