@@ -69,41 +69,41 @@ class HoldResult:
 
 @dataclass
 class _Accumulator:
-    """Running worst value per check over a rep or hold."""
+    """The readings of one rep or hold, kept to summarise each check when it ends.
 
-    limits: dict[str, float]
+    Checks that apply at the ``top`` of a rep are summarised only over the frames near the
+    rep's final peak (``top_from`` in :meth:`outcomes`): while the limbs are still rising, the
+    running peak cannot tell the top from the way up.
+    """
+
     checks: dict[str, Check]
-    worst: dict[str, float] = field(default_factory=dict)
-    excess: dict[str, float] = field(default_factory=dict)
-    flagged: set[str] = field(default_factory=set)
-    unknown: Counter = field(default_factory=Counter)
-    frames: int = 0
+    signal: list[float] = field(default_factory=list)
+    rows: list[dict[str, CheckReading | None]] = field(default_factory=list)
 
-    def add(self, readings: dict[str, CheckReading], evaluated: set[str]) -> None:
-        self.frames += 1
-        for cid in self.checks:
-            r = readings[cid]
-            if cid not in evaluated:
-                continue
-            if r.state == "unknown":
-                self.unknown[cid] += 1
-                continue
-            if cid not in self.excess or r.excess > self.excess[cid]:
-                self.excess[cid], self.worst[cid] = r.excess, r.value
-            if r.state == "flag":
-                self.flagged.add(cid)
+    def add(self, readings: dict[str, CheckReading], evaluated: set[str], signal: float) -> None:
+        self.signal.append(signal)
+        self.rows.append({cid: (readings[cid] if cid in evaluated else None) for cid in self.checks})
 
-    def outcomes(self) -> dict[str, CheckOutcome]:
-        n = max(self.frames, 1)
-        return {
-            cid: CheckOutcome(
-                worst=self.worst.get(cid, float("nan")),
-                excess=self.excess.get(cid, float("nan")),
-                flagged=cid in self.flagged,
-                unknown_fraction=self.unknown[cid] / n,
+    @property
+    def flagged(self) -> bool:
+        return any(r is not None and r.state == "flag" for row in self.rows for r in row.values())
+
+    def outcomes(self, top_from: float = -math.inf) -> dict[str, CheckOutcome]:
+        out = {}
+        for cid, check in self.checks.items():
+            rows = [(sig, row[cid]) for sig, row in zip(self.signal, self.rows)]
+            if check.applies == "top":
+                rows = [(sig, r) for sig, r in rows if math.isfinite(sig) and sig >= top_from]
+            seen = [r for _, r in rows if r is not None]
+            known = [r for r in seen if r.state != "unknown"]
+            worst = max(known, key=lambda r: r.excess, default=None)
+            out[cid] = CheckOutcome(
+                worst=worst.value if worst else float("nan"),
+                excess=worst.excess if worst else float("nan"),
+                flagged=any(r.state == "flag" for r in known),
+                unknown_fraction=(len(seen) - len(known)) / len(seen) if seen else 1.0,
             )
-            for cid in self.checks
-        }
+        return out
 
 
 def rep_score(outcomes: dict[str, CheckOutcome], limits: dict[str, float], tempo_flag: bool) -> float:
@@ -183,6 +183,8 @@ class Analyzer:
             value = raw[cid]
             if tr.check.relative:
                 value = self._relative(cid, value, in_rep)
+            if tr.check.absolute:
+                value = abs(value)
             if cid not in evaluated:
                 value = float("nan")
             readings[cid] = tr.update(value, t)
@@ -190,14 +192,14 @@ class Analyzer:
 
         hold_s = self._hold(body, t, readings)
         if self._acc is not None:
-            self._acc.add(readings, evaluated)
+            self._acc.add(readings, evaluated, signal)
         new_cue = self._cue(t, readings, setup, boundary, in_rep)
         if boundary is not None:
             self._finish_rep(boundary)
             self._acc = None
         if self.rep_counter is not None and in_rep and self._acc is None:
-            self._acc = _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
-            self._acc.add(readings, evaluated)
+            self._acc = self._new_accumulator()
+            self._acc.add(readings, evaluated, signal)
         return FrameResult(
             t_ms=t, has_person=body.has_person, readings=readings, phase=phase, signal=signal,
             rep_count=self.rep_counter.count if self.rep_counter else len(self.holds),
@@ -209,8 +211,9 @@ class Analyzer:
         counting = self.exercise.counting
         if self.rep_counter is None or not isinstance(counting, RepCounting):
             return "rest", float("nan"), None
-        signal = _safe_metric_fn(counting.signal, body)
-        side = counting.side_of(body) if counting.side_of and body.has_person else None
+        lenient = Body(body.frame, body.min_visibility, in_frame_only=False)
+        signal = _safe_metric_fn(counting.signal, lenient)
+        side = counting.side_of(lenient) if counting.side_of and body.has_person else None
         phase, boundary = self.rep_counter.update(t, signal, side)
         return phase, signal, boundary
 
@@ -244,7 +247,7 @@ class Analyzer:
         was_holding = self.hold_timer.holding
         span = self.hold_timer.update(t, in_position, form_ok)
         if self.hold_timer.holding and not was_holding:
-            self._acc = _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
+            self._acc = self._new_accumulator()
         if span is not None:
             self._finish_hold(span)
         elif not self.hold_timer.holding and was_holding:
@@ -273,26 +276,34 @@ class Analyzer:
         return cue
 
     # -- rep / hold results -------------------------------------------------------------------
+    def _new_accumulator(self) -> _Accumulator:
+        return _Accumulator({c.id: c for c in self.exercise.checks})
+
     def _finish_rep(self, b: RepBoundary) -> None:
-        acc = self._acc or _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
-        outcomes = acc.outcomes()
         counting = self.exercise.counting
         assert isinstance(counting, RepCounting)
+        acc = self._acc or self._new_accumulator()
+        outcomes = acc.outcomes(top_from=b.peak_value - counting.top_band)
         rushed = (b.time_up_s < counting.min_lift_s) or (b.top_pause_s < counting.min_top_pause_s)
         flags = tuple(cid for cid, o in outcomes.items() if o.flagged) + ((TEMPO_ID,) if rushed else ())
         self.reps.append(RepResult(len(self.reps) + 1, b, outcomes, flags,
                                    rep_score(outcomes, self.limits, rushed)))
 
     def _finish_hold(self, span: HoldSpan) -> None:
-        acc = self._acc or _Accumulator(self.limits, {c.id: c for c in self.exercise.checks})
-        outcomes = acc.outcomes()
+        outcomes = (self._acc or self._new_accumulator()).outcomes()
         flags = tuple(cid for cid, o in outcomes.items() if o.flagged)
         score = 100.0 * span.good_s / span.duration_s if span.duration_s > 0 else 0.0
         self.holds.append(HoldResult(len(self.holds) + 1, span, outcomes, flags, round(score, 1)))
         self._acc = None
 
     def finish(self) -> None:
-        """Close a hold still under way at the end of the input (an unfinished rep is dropped)."""
+        """Close what is under way at the end of the input: a hold, or a rep that has come
+        back at least half-way (see :meth:`RepCounter.finish`); a rep cut earlier is dropped."""
+        if self.rep_counter is not None:
+            boundary = self.rep_counter.finish()
+            if boundary is not None:
+                self._finish_rep(boundary)
+            self._acc = None
         if self.hold_timer is not None:
             span = self.hold_timer.finish()
             if span is not None:

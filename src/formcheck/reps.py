@@ -41,8 +41,11 @@ class RepCounter:
     """Counts reps on :class:`RepCounting`'s signal with a rest/enter hysteresis band.
 
     ``update`` returns the phase for this frame and, on the frame a rep ends, its
-    :class:`RepBoundary`. A NaN signal (person lost) keeps the current phase; a rep whose
-    signal is lost for longer than ``max_gap_s`` is abandoned.
+    :class:`RepBoundary`. Phases while a rep is under way: ``up`` below ``enter``, ``top`` at
+    or above ``enter`` and within ``top_band`` of the highest value so far, ``down`` after
+    that. The tempo figures are computed when the rep ends, against the rep's final peak. A NaN
+    signal (person lost) keeps the current phase; a rep whose signal is lost for longer than
+    ``max_gap_s`` is abandoned.
     """
 
     def __init__(self, spec: RepCounting, max_gap_s: float = 2.0) -> None:
@@ -54,13 +57,9 @@ class RepCounter:
         self._last_rest_ms: int | None = None
         self._last_rest_value = float("nan")
         self._last_seen_ms: int | None = None
-        self._peak_value = -math.inf
-        self._peak_ms = 0
-        self._top_first_ms: int | None = None
-        self._top_last_ms: int | None = None
-        self._top_ms = 0.0
-        self._prev_ms: int | None = None
+        self._samples: list[tuple[int, float]] = []
         self._side_votes: dict[str, int] = {}
+        self._peak = -math.inf
         self._confirmed = False
 
     @property
@@ -69,7 +68,6 @@ class RepCounter:
 
     def update(self, t_ms: int, value: float, side: str | None = None) -> tuple[RepPhase, RepBoundary | None]:
         spec = self.spec
-        prev_ms, self._prev_ms = self._prev_ms, t_ms
         if not math.isfinite(value):
             if self._in_rep and self._last_seen_ms is not None and (t_ms - self._last_seen_ms) / 1000 > self.max_gap_s:
                 self._in_rep = False
@@ -79,40 +77,31 @@ class RepCounter:
             if value <= spec.rest:
                 self._last_rest_ms, self._last_rest_value = t_ms, value
                 return "rest", None
-            self._start_rep(t_ms, value)
-        return self._in_rep_update(t_ms, prev_ms, value, side)
-
-    def _start_rep(self, t_ms: int, value: float) -> None:
-        self._in_rep = True
-        self._confirmed = False
-        if self._last_rest_ms is None:
-            self._last_rest_ms, self._last_rest_value = t_ms, value
-        self._peak_value, self._peak_ms = value, t_ms
-        self._top_first_ms = self._top_last_ms = None
-        self._top_ms = 0.0
-        self._side_votes = {}
-
-    def _in_rep_update(self, t_ms: int, prev_ms: int | None, value: float,
-                       side: str | None) -> tuple[RepPhase, RepBoundary | None]:
-        spec = self.spec
-        if value >= spec.enter:
-            self._confirmed = True
+            self._in_rep, self._confirmed, self._peak = True, False, -math.inf
+            self._samples, self._side_votes = [], {}
+            if self._last_rest_ms is None:
+                self._last_rest_ms, self._last_rest_value = t_ms, value
+        self._samples.append((t_ms, value))
         if side is not None:
             self._side_votes[side] = self._side_votes.get(side, 0) + 1
-        if value > self._peak_value:
-            self._peak_value, self._peak_ms = value, t_ms
-        at_top = self._confirmed and value >= self._peak_value - spec.top_band
-        if at_top:
-            if self._top_first_ms is None:
-                self._top_first_ms = t_ms
-            elif prev_ms is not None:
-                self._top_ms += (t_ms - prev_ms) / 1000.0
-            self._top_last_ms = t_ms
+        self._peak = max(self._peak, value)
+        self._confirmed = self._confirmed or value >= spec.enter
         if value <= spec.rest:
             return "rest", self._end_rep(t_ms, value)
-        if at_top:
+        if self._confirmed and value >= self._peak - spec.top_band:
             return "top", None
-        return ("down" if self._top_first_ms is not None else "up"), None
+        return ("down" if self._confirmed else "up"), None
+
+    def finish(self) -> RepBoundary | None:
+        """End of input in the middle of a rep: count it if it reached the top and has come
+        back down at least half-way (a clip cut just before the very end of the last rep)."""
+        if not (self._in_rep and self._confirmed and self._samples):
+            return None
+        t_ms, value = self._samples[-1]
+        rest = self._last_rest_value if math.isfinite(self._last_rest_value) else self.spec.rest
+        if value > self._peak - 0.5 * (self._peak - rest):
+            return None
+        return self._end_rep(t_ms, value)
 
     def _end_rep(self, t_ms: int, value: float) -> RepBoundary | None:
         self._in_rep = False
@@ -121,21 +110,24 @@ class RepCounter:
         self._last_rest_ms, self._last_rest_value = t_ms, value
         if not self._confirmed or (t_ms - start_ms) / 1000.0 < self.spec.min_rep_s:
             return None
+        times = [t for t, _ in self._samples]
+        values = [v for _, v in self._samples]
+        peak_i = max(range(len(values)), key=values.__getitem__)
+        top = [i for i, v in enumerate(values) if v >= values[peak_i] - self.spec.top_band]
+        top_first, top_last = times[top[0]], times[top[-1]]
         side = max(self._side_votes, key=self._side_votes.get) if self._side_votes else None
-        top_first = self._top_first_ms if self._top_first_ms is not None else self._peak_ms
-        top_last = self._top_last_ms if self._top_last_ms is not None else self._peak_ms
         self.count += 1
         if side is not None:
             self.count_by_side[side] = self.count_by_side.get(side, 0) + 1
         return RepBoundary(
             start_ms=start_ms,
-            peak_ms=self._peak_ms,
+            peak_ms=times[peak_i],
             end_ms=t_ms,
             side=side,
             rest_value=rest_value,
-            peak_value=self._peak_value,
+            peak_value=values[peak_i],
             time_up_s=(top_first - start_ms) / 1000.0,
-            top_pause_s=self._top_ms,
+            top_pause_s=(top_last - top_first) / 1000.0,
             time_down_s=(t_ms - top_last) / 1000.0,
         )
 

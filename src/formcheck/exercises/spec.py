@@ -37,8 +37,8 @@ class Check:
         priority: lower is more important; the cue of the most important flag is shown.
         applies: when the check is evaluated: ``always`` (whole set), ``rep`` (inside a rep),
             ``top`` (at the top of a rep), ``hold`` (while holding the position).
-        relative: measure the metric as its change from the value at the start of the rep
-            (``abs`` not applied: a signed change).
+        relative: measure the metric as its change from the value at the start of the rep.
+        absolute: compare the size of the value (after ``relative``), ignoring its sign.
         views: camera views in which the metric means something; in other views the check
             is ``unknown`` and the report says why.
         explain: one line for the docs and ``formcheck exercises``: what is measured, how.
@@ -57,6 +57,7 @@ class Check:
     priority: int = 5
     applies: Phase = "always"
     relative: bool = False
+    absolute: bool = False
     views: tuple[View, ...] = ("side", "front", "oblique")
 
     def past_limit(self, value: float, limit: float) -> float:

@@ -1,0 +1,176 @@
+"""Bird dog: on hands and knees, reach one arm forward and the opposite leg back, hold, return.
+Reps per side (the side of the reaching arm), filmed side-on.
+
+All angles are image angles (pixels, y down) measured with :func:`formcheck.geometry.elevation`,
+which ignores left/right facing. "Forward" is toward the head. On all fours the shoulder joints
+sit higher than the hip joints, so a level back reads as a torso line a few degrees above
+horizontal; every "above/below the torso" metric is therefore taken relative to the torso line,
+not to the horizontal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.body import SIDES, Body, other_side
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import elevation
+
+#: Arm (shoulder->wrist) or thigh (hip->knee) within this many degrees of the torso line counts
+#: as reaching; below it hangs or rests on the floor.
+REACHING_DEG = 35.0
+
+
+def torso_elevation(body: Body) -> float:
+    """Torso line (hip midpoint -> shoulder midpoint) angle above horizontal, degrees."""
+    return float(elevation(body.mid("hip"), body.mid("shoulder")))
+
+
+def arm_lift(body: Body, side: str) -> float:
+    """How far the ``side`` arm (shoulder -> wrist) is raised relative to the forward torso line,
+    degrees: 0 = in line with the back, -90 = hanging straight down, + = above the back."""
+    return float(elevation(body.side(side, "shoulder"), body.side(side, "wrist"))) - torso_elevation(body)
+
+
+def leg_lift(body: Body, side: str) -> float:
+    """How far the ``side`` thigh (hip -> knee) is raised relative to the backward torso line,
+    degrees: 0 = in line with the back, -90 = kneeling (thigh straight down), + = above it.
+    The thigh, not hip -> ankle: a kneeling leg's shin lies along the floor behind the hip,
+    which would read as half-lifted."""
+    back_line = -torso_elevation(body)
+    return float(elevation(body.side(side, "hip"), body.side(side, "knee"))) - back_line
+
+
+def _lifted(values: dict[str, float]) -> tuple[str | None, float]:
+    finite = {s: v for s, v in values.items() if np.isfinite(v)}
+    if not finite:
+        return None, float("nan")
+    side = max(finite, key=finite.get)
+    return side, finite[side]
+
+
+def _highest(*values: float) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return max(finite) if finite else float("nan")
+
+
+def reach(body: Body) -> float:
+    """Rep signal: the higher of the best arm lift and the best leg lift, degrees (rest about
+    -90, full reach about 0)."""
+    _, arm = _lifted({s: arm_lift(body, s) for s in SIDES})
+    _, leg = _lifted({s: leg_lift(body, s) for s in SIDES})
+    return _highest(arm, leg)
+
+
+def reaching_side(body: Body) -> str | None:
+    """The side of the reaching arm (``left`` = left arm with right leg); falls back to the
+    opposite of the reaching leg."""
+    side, arm = _lifted({s: arm_lift(body, s) for s in SIDES})
+    if side is not None and arm > -REACHING_DEG:
+        return side
+    leg_side, leg = _lifted({s: leg_lift(body, s) for s in SIDES})
+    return other_side(leg_side) if leg_side is not None and leg > -REACHING_DEG else side
+
+
+def _reaching_leg(body: Body) -> str | None:
+    """The side of the higher thigh, judged even if the foot is out of frame, so that a leg
+    reaching out of the picture is not mistaken for the one on the floor."""
+    lenient = Body(body.frame, body.min_visibility, in_frame_only=False)
+    side, _ = _lifted({s: leg_lift(lenient, s) for s in SIDES})
+    return side
+
+
+def whole_leg_lift(body: Body, side: str) -> float:
+    """Like :func:`leg_lift` for the whole leg (hip -> ankle): a reaching leg may keep a soft
+    knee, which drops the thigh but not the line of the leg."""
+    back_line = -torso_elevation(body)
+    return float(elevation(body.side(side, "hip"), body.side(side, "ankle"))) - back_line
+
+
+def leg_below_back(body: Body) -> float:
+    """Spine rounding proxy, degrees: how far the reaching leg (hip -> ankle) sits below the
+    line of the back (a rounding low back tucks the pelvis under and the leg follows it down).
+    Negative when the leg is above that line. Demonstrations of good form measure about -25
+    here (the leg reaches level while the back line slopes down to the hips)."""
+    side = _reaching_leg(body)
+    return -whole_leg_lift(body, side) if side else float("nan")
+
+
+def limb_above_level(body: Body) -> float:
+    """How far the higher of the reaching arm (shoulder -> wrist) and leg (hip -> ankle) rises
+    above horizontal, degrees. Measured from the horizontal, not the torso line, because the
+    torso line slopes about 15 degrees up to the shoulders on all fours: a level arm and leg
+    are the target, and reaching up beyond that arches the low back."""
+    _, arm = _lifted({s: float(elevation(body.side(s, "shoulder"), body.side(s, "wrist"))) for s in SIDES})
+    _, leg = _lifted({s: float(elevation(body.side(s, "hip"), body.side(s, "ankle"))) for s in SIDES})
+    return _highest(arm, leg)
+
+
+def same_side_limbs(body: Body) -> float:
+    """1 when the reaching arm and the reaching leg are on the same side of the body, 0 when
+    they are opposite, NaN when not both are reaching."""
+    arm_side, arm = _lifted({s: arm_lift(body, s) for s in SIDES})
+    leg_side, leg = _lifted({s: leg_lift(body, s) for s in SIDES})
+    if arm_side is None or leg_side is None or arm < -REACHING_DEG or leg < -REACHING_DEG:
+        return float("nan")
+    return 1.0 if arm_side == leg_side else 0.0
+
+
+def hip_line_tilt(body: Body) -> float:
+    """Tilt of the hip line (left hip -> right hip) from horizontal in the image, degrees;
+    seen from the front or behind, a hip dropping toward the lifted leg tilts it."""
+    return float(elevation(body.side("left", "hip"), body.side("right", "hip")))
+
+
+EXERCISE = Exercise(
+    id="bird_dog",
+    name="Bird dog",
+    aliases=("birddog", "quadruped_opposite_reach"),
+    views=("side", "oblique", "front"),
+    posture="kneeling",
+    per_side=True,
+    needs=("shoulder", "wrist", "hip", "knee", "ankle"),
+    camera=("Camera side-on at about hip height when you are on all fours, 2-3 m away, your "
+            "whole body in frame. To check that your pelvis stays level, film from behind."),
+    cautions=(
+        "Move slowly and stop if your back hurts.",
+        "Keep your neck long: look at the floor, not ahead.",
+    ),
+    counting=RepCounting(signal=reach, unit="deg", rest=-60.0, enter=-25.0,
+                         side_of=reaching_side, min_rep_s=0.8, top_band=10.0,
+                         min_lift_s=0.7, min_top_pause_s=0.7, range_label="reach"),
+    checks=(
+        Check(id="spine_neutral", title="Back flat", metric=leg_below_back, unit="deg",
+              limit=10.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1,
+              applies="top",
+              cue="Keep your back flat: reach the leg straight back from the hip, tail not tucked.",
+              explain="reaching leg below the torso line at full reach (low back rounding)"),
+        Check(id="torso_level", title="Trunk still", metric=torso_elevation, unit="deg",
+              limit=10.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
+              applies="rep", relative=True, absolute=True,
+              cue="Keep your trunk still while the arm and leg move.",
+              explain="change of the torso line's angle from the start of the rep"),
+        Check(id="limb_above_torso", title="Reach out, not up", metric=limb_above_level,
+              unit="deg", limit=20.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3,
+              priority=2, applies="top",
+              cue="Reach long, not high: arm and leg level with your back.",
+              explain="reaching arm or leg raised above horizontal"),
+        Check(id="opposite_limbs", title="Opposite arm and leg", metric=same_side_limbs,
+              unit="", limit=0.5, flag_when="above", hysteresis=0.1, min_duration_s=0.3,
+              priority=3, applies="top",
+              cue="Lift the opposite arm and leg together.",
+              explain="reaching arm and leg on the same side of the body"),
+        Check(id="pelvis_level", title="Pelvis level", metric=hip_line_tilt, unit="deg",
+              limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=2,
+              applies="rep", relative=True, absolute=True, views=("front",),
+              cue="Keep your hips level: do not let one side drop.",
+              explain="hip line tilting from the start of the rep (front or back view only)"),
+    ),
+    good_rep_cue="Nice reach, steady back.",
+    cannot_see=(
+        "Side-on, the camera cannot see the pelvis dropping toward one side: the two hips "
+        "overlap. The pelvis_level check needs a view from behind or in front.",
+        "Side-on, MediaPipe may swap left and right labels, so left/right counts can mix.",
+    ),
+    description="On all fours, reach one arm forward and the opposite leg back, hold, return.",
+)

@@ -1,0 +1,152 @@
+"""Clamshell: lying on one side, knees bent about 90 degrees and hips about 45, feet together;
+the top knee opens and closes. Reps per side (the side of the top leg).
+
+Opening and rocking are 3D movements, so they use MediaPipe's world landmarks (metres, from the
+hips' midpoint; see :mod:`formcheck.frames`). Rocking is a roll of the pelvis and trunk in depth:
+from a camera on the floor in front of the body it barely moves the image, so the camera
+guidance asks for a raised camera looking down at the body from the front.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.body import Body
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import distance, joint_angle, midpoint
+
+
+def knee_opening(body: Body) -> float:
+    """Angle between the two thighs (left knee - hip midpoint - right knee), world 3D, degrees.
+    MediaPipe's depth puts stacked knees at about 15-25 degrees, an open clamshell at 45-60."""
+    return float(joint_angle(body.side("left", "knee", "world"), body.mid("hip", "world"),
+                             body.side("right", "knee", "world")))
+
+
+def top_side(body: Body) -> str | None:
+    """The top leg's side: the knee higher in the image (smaller y)."""
+    lk, rk = body.side("left", "knee"), body.side("right", "knee")
+    if not (np.isfinite(lk).all() and np.isfinite(rk).all()):
+        return None
+    return "left" if lk[1] < rk[1] else "right"
+
+
+def _roll(body: Body, part: str) -> float:
+    """Roll of the ``part`` line (left -> right shoulder or hip) about the body's long axis,
+    degrees, world 3D; + = the top side turning backward (away from the knees).
+
+    The line is projected onto the plane square to the long axis (hip midpoint -> shoulder
+    midpoint) and measured from the world's up direction in that plane, signed by whether it
+    leans toward the front of the body (where the knees are) or the back. Its absolute value
+    depends on the camera; the check uses its change from the start of each rep.
+    """
+    side = top_side(body)
+    if side is None:
+        return float("nan")
+    bottom = "right" if side == "left" else "left"
+    top_p, bottom_p = body.side(side, part, "world"), body.side(bottom, part, "world")
+    hip_mid, shoulder_mid = body.mid("hip", "world"), body.mid("shoulder", "world")
+    knees = midpoint(body.side("left", "knee", "world"), body.side("right", "knee", "world"))
+    axis = shoulder_mid - hip_mid
+    if not (np.isfinite(axis).all() and np.isfinite(top_p).all() and np.isfinite(bottom_p).all()
+            and np.isfinite(knees).all()):
+        return float("nan")
+    axis = axis / np.linalg.norm(axis)
+
+    def flat(v: np.ndarray) -> np.ndarray:
+        return v - np.dot(v, axis) * axis
+
+    line = flat(top_p - bottom_p)
+    up = flat(np.array([0.0, -1.0, 0.0]))  # world y points down
+    forward = flat(knees - hip_mid)
+    forward = forward - np.dot(forward, up) / np.dot(up, up) * up
+    if min(np.linalg.norm(line), np.linalg.norm(up), np.linalg.norm(forward)) < 1e-6:
+        return float("nan")
+    up, forward = up / np.linalg.norm(up), forward / np.linalg.norm(forward)
+    return float(np.degrees(np.arctan2(-np.dot(line, forward), np.dot(line, up))))
+
+
+def trunk_roll(body: Body) -> float:
+    """Mean roll of the hip line and shoulder line (see :func:`_roll`), degrees; + = backward."""
+    rolls = [r for r in (_roll(body, "hip"), _roll(body, "shoulder")) if np.isfinite(r)]
+    return float(np.mean(rolls)) if rolls else float("nan")
+
+
+def feet_apart(body: Body) -> float:
+    """Ankle separation divided by knee separation, world 3D. Stacked feet keep it small while
+    the knees open; the feet drifting apart pushes it toward 1. Meaningful once the knees are
+    open (the check runs at the top of the rep)."""
+    ankles = distance(body.side("left", "ankle", "world"), body.side("right", "ankle", "world"))
+    knees = distance(body.side("left", "knee", "world"), body.side("right", "knee", "world"))
+    return float(ankles / knees) if np.isfinite(knees) and knees > 0.05 else float("nan")
+
+
+def knee_bend_error(body: Body) -> float:
+    """Distance of the bottom-leg knee angle (hip-knee-ankle, world) from the 90 degrees the
+    set-up asks for, degrees."""
+    side = top_side(body)
+    if side is None:
+        return float("nan")
+    bottom = "right" if side == "left" else "left"
+    angle = joint_angle(body.side(bottom, "hip", "world"), body.side(bottom, "knee", "world"),
+                        body.side(bottom, "ankle", "world"))
+    return float(abs(angle - 90.0))
+
+
+def hip_bend_error(body: Body) -> float:
+    """Distance of the hip flexion (180 - shoulder-hip-knee angle of the bottom leg, world)
+    from the 45 degrees the set-up asks for, degrees."""
+    side = top_side(body)
+    if side is None:
+        return float("nan")
+    bottom = "right" if side == "left" else "left"
+    angle = joint_angle(body.side(bottom, "shoulder", "world"), body.side(bottom, "hip", "world"),
+                        body.side(bottom, "knee", "world"))
+    return float(abs((180.0 - angle) - 45.0))
+
+
+EXERCISE = Exercise(
+    id="clamshell",
+    name="Clamshell",
+    aliases=("clam", "clams", "side_lying_clamshell"),
+    views=("front", "oblique"),
+    posture="lying",
+    per_side=True,
+    needs=("shoulder", "hip", "knee", "ankle"),
+    camera=("Camera in front of you (on the side your knees point to), raised to about table "
+            "height (1-1.3 m) and tilted down at your body, 2 m away. From the floor the camera "
+            "cannot see your pelvis roll back."),
+    cautions=(
+        "Stop if you feel pinching in the hip or pain in the low back.",
+        "Go slowly: lift, pause, lower.",
+    ),
+    counting=RepCounting(signal=knee_opening, unit="deg", rest=28.0, enter=38.0,
+                         side_of=top_side, min_rep_s=0.6, top_band=6.0,
+                         min_lift_s=0.8, min_top_pause_s=0.7, range_label="knee opening"),
+    checks=(
+        Check(id="pelvis_rocking", title="No rocking", metric=trunk_roll, unit="deg", limit=15.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
+              relative=True,
+              cue="Keep your hips stacked: open the knee only as far as your pelvis stays still.",
+              explain="backward roll of hips and shoulders since the start of the rep (3D)"),
+        Check(id="feet_together", title="Feet together", metric=feet_apart, unit="ratio",
+              limit=0.5, flag_when="above", hysteresis=0.1, min_duration_s=0.3, priority=2,
+              applies="top",
+              cue="Keep your feet touching while the knee opens.",
+              explain="ankle gap as a share of the knee gap at the top of the rep"),
+        Check(id="knee_bend", title="Knees at 90", metric=knee_bend_error, unit="deg",
+              limit=45.0, flag_when="above", hysteresis=5.0, min_duration_s=1.0, priority=4,
+              cue="Bend your knees to about a right angle.",
+              explain="bottom knee angle's distance from 90 degrees"),
+        Check(id="hip_bend", title="Hips at 45", metric=hip_bend_error, unit="deg", limit=30.0,
+              flag_when="above", hysteresis=5.0, min_duration_s=1.0, priority=5,
+              cue="Bring your knees a little forward, hips bent about 45 degrees.",
+              explain="hip flexion's distance from 45 degrees"),
+    ),
+    good_rep_cue="Good clamshell: steady hips.",
+    cannot_see=(
+        "From a camera on the floor the backward roll of the pelvis hardly shows; raise the "
+        "camera and tilt it down.",
+    ),
+    description="Side-lying with knees bent, open the top knee like a clamshell, feet together.",
+)

@@ -1,0 +1,46 @@
+"""The Streamlit app (``streamlit run app.py``): one module per page, shared widgets in
+:mod:`formcheck.webapp.common`. Pages only arrange widgets; analysis goes through
+:mod:`formcheck.api`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import streamlit as st
+
+log = logging.getLogger(__name__)
+
+REVIEW_MODULE = "formcheck.webapp.review"
+
+
+def _review_page():
+    """The therapist review page, when its module (another developer's) is installed."""
+    try:
+        module = importlib.import_module(REVIEW_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (REVIEW_MODULE, None):
+            log.warning("review page left out: %s", exc)
+        return None
+    except ImportError as exc:
+        log.warning("review page left out: %s", exc)
+        return None
+    return getattr(module, "review_page", None)
+
+
+def build_navigation():
+    """``st.navigation`` over the pages: Live coaching (default), Analyse a video, and Review
+    when :mod:`formcheck.webapp.review` imports."""
+    from formcheck.webapp.analyse import analyse_page
+    from formcheck.webapp.live import live_page
+
+    pages = [
+        st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live",
+                default=True),
+        st.Page(analyse_page, title="Analyse a video", icon=":material/movie:", url_path="analyse"),
+    ]
+    review = _review_page()
+    if review is not None:
+        pages.append(st.Page(review, title="Therapist review", icon=":material/clinical_notes:",
+                             url_path="review"))
+    return st.navigation(pages, position="top")
