@@ -256,7 +256,7 @@ def show_metric_charts(frames: pd.DataFrame, report: SessionReport, columns: int
     for start in range(0, len(checks), columns):
         cols = st.columns(columns)
         for col, check in zip(cols, checks[start:start + columns]):
-            col.altair_chart(metric_chart(frames, check), use_container_width=True)
+            col.altair_chart(metric_chart(frames, check), width="stretch")
 
 
 def fmt_seconds(x: float) -> str:

@@ -458,11 +458,11 @@ def _panel(session: LiveSession, playing: bool) -> None:
             st.session_state["live_spoken"] = status.cue_t_ms
             _speak(status.cue, status.cue_t_ms)
     left, right = st.columns(2)
-    if left.button("End set", icon=":material/stop_circle:", use_container_width=True):
+    if left.button("End set", icon=":material/stop_circle:", width="stretch"):
         session.end(pain=False)
         st.rerun()
     if right.button("It hurts - stop", type="primary", icon=":material/front_hand:",
-                    use_container_width=True, key="live_pain"):
+                    width="stretch", key="live_pain"):
         session.end(pain=True)
         st.rerun()
 

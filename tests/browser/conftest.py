@@ -1,0 +1,194 @@
+"""Browser tests: the app served by Streamlit and driven by Debian's Chromium through Playwright,
+both inside one network namespace that has only loopback (no internet, like a laptop offline).
+
+How (``LIVE_TESTING.md`` in the shared folder has the background):
+
+- ``unshare -n`` starts ``launch_streamlit.py`` in a new network namespace, which brings ``lo``
+  up (as ``ip link set lo up``), patches aioice to offer 127.0.0.1 and preloads the model;
+- Chromium is started through a two-line wrapper that ``nsenter``s that namespace, so the
+  browser reaches the server on 127.0.0.1 while Playwright talks to it over a pipe;
+- the fake webcam is a y4m made at test time from a shared plank clip (never committed).
+
+Needs root (or CAP_SYS_ADMIN) for ``unshare -n``/``nsenter``, ``/usr/bin/chromium`` and the
+pose model; each missing piece skips with the reason. Screenshots go to ``$FORMCHECK_ARTIFACTS``
+(default ``tests/artifacts/``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MEDIA, REPO
+
+CHROMIUM = Path(os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium"))
+LIVE_CLIP = "plank__kaiakol-004.mp4"
+SERVER_START_TIMEOUT_S = 90
+CHROMIUM_FLAGS = [
+    "--allow-loopback-in-peer-connection",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("FORMCHECK_ARTIFACTS", REPO / "tests" / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _why_not_runnable() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} not found (CI: apt-get install chromium)"
+    for tool in ("unshare", "nsenter"):
+        if shutil.which(tool) is None:
+            return f"{tool} not found (Debian package util-linux)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright (Python package) is not installed"
+    try:
+        import streamlit_webrtc  # noqa: F401
+    except ImportError:
+        return "streamlit-webrtc is not installed"
+    probe = subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return f"cannot make a network namespace (needs root): {probe.stderr.strip()}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_ready(model_dir: Path) -> None:
+    reason = _why_not_runnable()
+    if reason:
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    # The namespace is empty, so any port works; pick one free here too to ease debugging.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.is_file() else ""
+
+
+@pytest.fixture(scope="session")
+def app_server(browser_ready, tmp_path_factory, model_dir: Path):
+    """``streamlit run app.py`` inside a fresh network namespace; yields its URL."""
+    work = tmp_path_factory.mktemp("server")
+    log = work / "streamlit.log"
+    port = _free_port()
+    launcher = REPO / "tests" / "browser" / "launch_streamlit.py"
+    command = ["unshare", "-n", "--", sys.executable, str(launcher), "--loopback-up", "app.py",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop("FORMCHECK_ICE_SERVERS", None)
+    with open(log, "wb") as fh:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while "You can now view your Streamlit app" not in server.log_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Streamlit did not start:\n{server.log_text()[-3000:]}")
+        time.sleep(0.3)
+    yield server
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    (artifacts_dir() / "streamlit.log").write_text(server.log_text())
+
+
+@pytest.fixture(scope="session")
+def fake_camera(browser_ready, tmp_path_factory) -> Path:
+    from tests.browser.fake_camera import make_y4m
+
+    clip = MEDIA / LIVE_CLIP
+    if not clip.is_file():
+        pytest.skip(f"{clip} not available")
+    return make_y4m(clip, tmp_path_factory.mktemp("camera") / "camera.y4m", 640, 360, 30)
+
+
+@pytest.fixture(scope="session")
+def browser(app_server: Server, fake_camera: Path, tmp_path_factory):
+    """A persistent Chromium context in the server's namespace, camera allowed, fake webcam
+    playing :data:`LIVE_CLIP`."""
+    from playwright.sync_api import sync_playwright
+
+    work = tmp_path_factory.mktemp("chromium")
+    wrapper = work / "chromium-in-netns"
+    wrapper.write_text("#!/bin/sh\n"
+                       f"exec nsenter --net=/proc/{app_server.process.pid}/ns/net -- {CHROMIUM} \"$@\"\n")
+    wrapper.chmod(0o755)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(work / "profile"), executable_path=str(wrapper), headless=True,
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={fake_camera}"],
+            permissions=["camera", "microphone"], viewport={"width": 1280, "height": 1200},
+        )
+        context.set_default_timeout(30_000)
+        yield context
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def page(browser, app_server: Server, request):
+    """A new tab; on failure its screenshot and console go to the artefacts folder."""
+    page = browser.new_page()
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+    yield page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        page.screenshot(path=str(artifacts_dir() / f"failed-{name}.png"))
+        (artifacts_dir() / f"failed-{name}-console.txt").write_text("\n".join(console))
+    page.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser is a browser test and slow, marked or not."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
