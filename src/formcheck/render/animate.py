@@ -17,7 +17,7 @@ from .skeleton import (
     body_surface,
     forward_kinematics,
     landmarks_world,
-    mirror_key,
+    mirror_dofs,
     rot_axis,
     rot_y,
 )
@@ -166,7 +166,7 @@ class Animator:
     # ---------------------------------------------------------------- timeline and faults
 
     def _mirrored(self, dofs: dict[str, float]) -> dict[str, float]:
-        return {mirror_key(k): v for k, v in dofs.items()} if self.mirror else dict(dofs)
+        return mirror_dofs(dofs) if self.mirror else dict(dofs)
 
     def state(self, t: float) -> FrameState:
         """Phase, rep, progress and fault levels at time ``t`` seconds."""
@@ -296,7 +296,9 @@ class Animator:
 
     def _sine(self, key: str, t: float) -> float:
         amp, freq, phase = self._sway[key]
-        return amp * np.sin(2 * np.pi * freq * t + phase)
+        # a mirrored body sways as the mirror image
+        sign = -1.0 if self.mirror and key in ("yaw", "dz", "neck_turn", "neck_tilt") else 1.0
+        return sign * amp * np.sin(2 * np.pi * freq * t + phase)
 
     # ---------------------------------------------------------------- placing on the floor
 

@@ -165,7 +165,7 @@ BIRD_DOG = Motion(
         "hip_flex_{o}": 0, "knee_flex_{o}": 0, "ankle_pf_{o}": 20,
     },
     sides="alternate",
-    contacts=(("wrist_l", "wrist_r"), ("knee_l", "knee_r")),
+    contacts=(("elbow_l", "elbow_r", "wrist_l", "wrist_r"), ("knee_l", "knee_r", "ankle_l", "ankle_r")),
     anchors=("wrist_l", "wrist_r", "knee_l", "knee_r"),
     views=_FLOOR_VIEWS,
     camera_height=_FLOOR_HEIGHTS,
@@ -215,7 +215,7 @@ CLAMSHELL = Motion(
         "shoulder_flex_l": 70, "elbow_flex_l": 30, "shoulder_abd_l": -25,
         "neck_tilt": -12,
     },
-    peak={"hip_swing_{s}": 60},
+    peak={"hip_open_{s}": 60},
     sides="one",
     contacts=(("pelvis", "hip_l", "hip_r", "thorax", "shoulder_l", "shoulder_r", "lumbar"),),
     anchors=("pelvis", "thorax"),
@@ -245,8 +245,9 @@ BRIDGE = Motion(
     long_axis=HEAD_X,
     front=UP,
     start={
-        "hip_flex_l": 55, "hip_flex_r": 55,
-        "knee_flex_l": 105, "knee_flex_r": 105,
+        # lying flat: shoulders, pelvis and feet all touch the floor
+        "hip_flex_l": 50, "hip_flex_r": 50,
+        "knee_flex_l": 115, "knee_flex_r": 115,
         "hip_abd_l": 4, "hip_abd_r": 4,
         "ankle_pf_l": 5, "ankle_pf_r": 5,
         "shoulder_abd_l": 12, "shoulder_abd_r": 12,
@@ -254,8 +255,9 @@ BRIDGE = Motion(
     },
     peak={
         "hip_flex_l": 0, "hip_flex_r": 0,
-        "knee_flex_l": 85, "knee_flex_r": 85,
-        "ankle_pf_l": 30, "ankle_pf_r": 30,
+        # knees ~100 at the top keep the shoulder-to-feet distance of the start pose
+        "knee_flex_l": 100, "knee_flex_r": 100,
+        "ankle_pf_l": 25, "ankle_pf_r": 25,
         "shoulder_flex_l": -25, "shoulder_flex_r": -25,
         "neck_flex": 25,
     },

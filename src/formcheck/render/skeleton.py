@@ -148,6 +148,9 @@ _LEFT_DOFS = {
     "hip_abd": Dof("hip_l", "rz", 1.0),  # + = leg out to the side
     # + = a flexed thigh swings outward about the pelvis's long axis (the clamshell opening).
     "hip_swing": Dof("hip_l", "ry", 1.0),
+    # + = the leg turns outward about the line from the hip to the ankle: the knee opens while
+    # the ankle stays put (the clamshell).
+    "hip_open": Dof("hip_l", "open", 1.0),
     "hip_rot": Dof("femur_l", "ry", -1.0),  # + = internal rotation (a bent knee's foot moves out)
     "knee_flex": Dof("knee_l", "rx", 1.0),
     "ankle_pf": Dof("ankle_l", "rx", 1.0),  # + = plantarflexion (toes pointed)
@@ -158,7 +161,7 @@ def _build_dofs() -> dict[str, Dof]:
     dofs = dict(_CENTRAL_DOFS)
     for name, d in _LEFT_DOFS.items():
         dofs[f"{name}_l"] = d
-        mirrored = -d.sign if d.axis in ("ry", "rz") else d.sign
+        mirrored = -d.sign if d.axis in ("ry", "rz", "open") else d.sign
         dofs[f"{name}_r"] = Dof(d.joint[:-2] + "_r", d.axis, mirrored)
     return dofs
 
@@ -196,6 +199,18 @@ def mirror_key(key: str) -> str:
     if key.endswith("_r"):
         return key[:-2] + "_l"
     return key
+
+
+def mirror_dofs(dofs: dict[str, float]) -> dict[str, float]:
+    """The mirror-image pose: sided keys swap sides; central ry/rz DOFs change sign."""
+    out: dict[str, float] = {}
+    for key, value in dofs.items():
+        if "@" not in key and key in _CENTRAL_DOFS and _CENTRAL_DOFS[key].axis != "rx":
+            out[key] = out.get(key, 0.0) - value
+        else:
+            k = mirror_key(key)
+            out[k] = out.get(k, 0.0) + value
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,7 +277,8 @@ def local_rotations(dofs: dict[str, float]) -> np.ndarray:
     for key, value in dofs.items():
         name, side_sign = resolve_dof_key(key)
         d = DOFS[name]
-        angles[JOINT_INDEX[d.joint], axis_index[d.axis]] += d.sign * side_sign * value
+        if d.axis in axis_index:
+            angles[JOINT_INDEX[d.joint], axis_index[d.axis]] += d.sign * side_sign * value
     return np.stack([rot_y(ry) @ rot_x(rx) @ rot_z(rz) for rx, ry, rz in angles])
 
 
@@ -273,6 +289,13 @@ def forward_kinematics(
     ``root_pos`` (3,) is the world position of the pelvis (hip-joint midpoint)."""
     local = local_rotations(dofs)
     offsets = joint_offsets(body)
+    for side in ("l", "r"):
+        value = dofs.get(f"hip_open_{side}", 0.0)
+        if value:
+            hip, fem, knee, ank = (JOINT_INDEX[f"{j}_{side}"] for j in ("hip", "femur", "knee", "ankle"))
+            chain = local[hip] @ (offsets[fem] + local[fem] @ (offsets[knee] + local[knee] @ offsets[ank]))
+            sign = -DOFS[f"hip_open_{side}"].sign  # the hip->ankle line points down (-y)
+            local[hip] = rot_axis(chain, sign * value) @ local[hip]
     rot = np.zeros((len(JOINTS), 3, 3))
     pos = np.zeros((len(JOINTS), 3))
     for i, j in enumerate(JOINTS):
