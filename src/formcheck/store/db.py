@@ -108,6 +108,12 @@ def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None 
     except OSError as exc:
         raise StoreError(f"cannot create the data folder {folder}: {exc.strerror or exc}") from exc
     full_url = database_url(url, folder)
+    u = make_url(full_url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        try:
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {u.database}: {exc.strerror or exc}") from exc
     try:
         engine = _engine(full_url)
         with engine.begin() as conn:
