@@ -142,3 +142,10 @@ def test_registry():
     assert isinstance(make_smoother("one_euro", min_cutoff_hz=2.0), LandmarkSmoother)
     with pytest.raises(ValueError, match="one_euro, none"):
         make_smoother("kalman")
+
+
+def test_settings_defaults_are_the_filters_defaults():
+    from formcheck.config import Settings
+
+    params = Settings().smoothing.params()
+    assert OneEuroParams(**params) == OneEuroParams()

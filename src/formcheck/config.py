@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from formcheck.errors import FormcheckError
+from formcheck.smoothing import OneEuroParams
 
 
 class PoseSettings(BaseModel):
@@ -24,9 +25,10 @@ class PoseSettings(BaseModel):
 class SmoothingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field("one_euro", description="one_euro or none")
-    min_cutoff_hz: float = Field(1.5, gt=0, description="One Euro cut-off at rest, Hz")
-    beta: float = Field(0.01, ge=0, description="One Euro speed coefficient")
-    d_cutoff_hz: float = Field(1.0, gt=0, description="One Euro speed cut-off, Hz")
+    # Defaults live once, in OneEuroParams (chosen in benchmarks/smoothing.py).
+    min_cutoff_hz: float = Field(OneEuroParams.min_cutoff_hz, gt=0, description="One Euro cut-off at rest, Hz")
+    beta: float = Field(OneEuroParams.beta, ge=0, description="One Euro speed coefficient")
+    d_cutoff_hz: float = Field(OneEuroParams.d_cutoff_hz, gt=0, description="One Euro speed cut-off, Hz")
 
     def params(self) -> dict[str, float]:
         if self.name == "none":
