@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from formcheck.engine import FrameResult
-from formcheck.exercises.spec import Exercise
+from formcheck.exercises.spec import Exercise, StepCounting
 from formcheck.frames import PoseFrame
 from formcheck.landmarks import SKELETON_EDGES
 
@@ -93,12 +93,34 @@ class CounterAnnotator:
         s = max(_scale(image), 0.5)
         if self.exercise.kind == "hold":
             text = f"hold {result.hold_s:4.1f} s"
+        elif isinstance(self.exercise.counting, StepCounting):
+            text = f"steps {result.rep_count}"
         elif self.exercise.kind == "reps":
-            text = f"reps {result.rep_count}"
+            text = f"reps {result.rep_count}" + (f" ({result.stage})" if result.stage else "")
         else:
             text = "person" if result.has_person else "no person"
         (w, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.9 * s, 2)
         _text(image, text, (image.shape[1] - w - 14, int(36 * s)), 0.9 * s, WHITE, max(1, int(2 * s)))
+        return image
+
+
+@dataclass(frozen=True)
+class OverlayAnnotator:
+    """The engine's polylines (``FrameResult.overlays``, e.g. the traced back line of cat/cow),
+    drawn as open lines with a dot at each end."""
+
+    colour: tuple[int, int, int] = (80, 200, 255)
+
+    def __call__(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
+        overlays = getattr(result, "overlays", None) or {}
+        if not overlays:
+            return image
+        th = max(2, int(round(4 * _scale(image))))
+        for line in overlays.values():
+            pts = np.round(line).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(image, [pts], False, self.colour, th, cv2.LINE_AA)
+            for end in (pts[0, 0], pts[-1, 0]):
+                cv2.circle(image, (int(end[0]), int(end[1])), th + 2, self.colour, -1, cv2.LINE_AA)
         return image
 
 
@@ -125,6 +147,7 @@ class FrameAnnotator:
 
     def __call__(self, image: np.ndarray, pose: PoseFrame, result: FrameResult) -> np.ndarray:
         SkeletonAnnotator(self.min_visibility)(image, pose)
+        OverlayAnnotator()(image, result)
         ChecksAnnotator(self.exercise)(image, result)
         CounterAnnotator(self.exercise)(image, result)
         CueAnnotator()(image, result)

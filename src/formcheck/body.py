@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from formcheck.frames import PoseFrame
-from formcheck.geometry import midpoint, side_on_ratio
+from formcheck.geometry import side_on_ratio
 from formcheck.landmarks import Landmark, side_landmark
 
 SIDES = ("left", "right")
@@ -40,16 +40,21 @@ class Body:
     in_frame_only: bool = True
 
     # -- single landmarks -------------------------------------------------------------------
+    @cached_property
+    def seen(self) -> np.ndarray:
+        """(33,) bool: landmarks seen well enough to measure: visible enough and (with
+        ``in_frame_only``) inside the image. MediaPipe still places landmarks that are out of
+        frame, but those positions are guesses."""
+        xy = self.frame.xy
+        with np.errstate(invalid="ignore"):
+            mask = np.isfinite(xy).all(axis=1) & (self.frame.visibility >= self.min_visibility)
+            if self.in_frame_only:
+                w, h = self.frame.image_size
+                mask &= (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+        return mask
+
     def ok(self, landmark: Landmark) -> bool:
-        """Seen well enough to measure: visible enough *and* inside the image. MediaPipe still
-        places landmarks that are out of frame, but those positions are guesses."""
-        if not self.frame.visible(landmark, self.min_visibility):
-            return False
-        if not self.in_frame_only:
-            return True
-        x, y = self.frame.xy[landmark]
-        w, h = self.frame.image_size
-        return bool(0.0 <= x < w and 0.0 <= y < h)
+        return bool(self.seen[landmark])
 
     def px(self, landmark: Landmark) -> np.ndarray:
         """Pixel point of a landmark (y down), NaN when not visible enough."""
@@ -68,11 +73,14 @@ class Body:
     def mid(self, part: str, space: str = "px") -> np.ndarray:
         """Midpoint of the left and right ``part``; the one visible side alone when the other is
         hidden (side-on, the two nearly coincide in the image); NaN when neither is visible."""
-        left, right = self.side("left", part, space), self.side("right", part, space)
-        lv, rv = np.isfinite(left).all(), np.isfinite(right).all()
+        left, right = side_landmark("left", part), side_landmark("right", part)
+        points = self.frame.xy if space == "px" else self.frame.world
+        lv, rv = self.seen[left], self.seen[right]
         if lv and rv:
-            return midpoint(left, right)
-        return left if lv else right
+            return (points[left] + points[right]) / 2.0
+        if lv or rv:
+            return points[left if lv else right]
+        return _NAN2 if space == "px" else _NAN3
 
     @cached_property
     def near_side(self) -> str:

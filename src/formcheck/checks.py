@@ -32,14 +32,19 @@ class CheckTracker:
     """Turns a stream of metric values into states for one check.
 
     Flags once the value has been past ``limit`` for ``min_duration_s``; clears once it is back
-    inside by ``hysteresis``. A NaN value gives ``unknown`` and restarts the duration count.
+    inside by ``hysteresis``. A NaN value gives ``unknown``; a gap longer than ``max_gap_s``
+    forgets the state (a flag, or time already spent past the limit), a shorter one (a dropped
+    frame or two) does not.
     """
+
+    max_gap_s = 0.5
 
     def __init__(self, check: Check, limit: float | None = None) -> None:
         self.check = check
         self.limit = check.limit if limit is None else float(limit)
         self._flagged = False
         self._past_since_ms: int | None = None
+        self._last_known_ms: int | None = None
 
     def reset(self) -> None:
         self._flagged = False
@@ -47,9 +52,12 @@ class CheckTracker:
 
     def update(self, value: float, t_ms: int) -> CheckReading:
         if not math.isfinite(value):
-            self._past_since_ms = None
-            self._flagged = False
+            if self._last_known_ms is None or (t_ms - self._last_known_ms) / 1000.0 > self.max_gap_s:
+                self.reset()
             return CheckReading(value=float("nan"), state="unknown", excess=float("nan"))
+        if self._last_known_ms is not None and (t_ms - self._last_known_ms) / 1000.0 > self.max_gap_s:
+            self.reset()
+        self._last_known_ms = t_ms
         excess = self.check.past_limit(value, self.limit)
         if self._flagged:
             if excess < -self.check.hysteresis:

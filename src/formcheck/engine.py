@@ -14,10 +14,13 @@ import numpy as np
 from formcheck.body import Body
 from formcheck.checks import CheckReading, CheckTracker
 from formcheck.cues import Cue, CueCandidate, CueSelector
-from formcheck.exercises.spec import Check, Exercise, HoldTiming, RepCounting
+from formcheck.exercises.spec import (Check, Exercise, HoldTiming, PhasedRepCounting, RepCounting,
+                                      StepCounting)
 from formcheck.frames import PoseFrame
+from formcheck.phases import PhasedRepCounter
 from formcheck.reps import HoldSpan, HoldTimer, RepBoundary, RepCounter, RepPhase
 from formcheck.setup_check import SetupStatus, assess_setup
+from formcheck.steps import StepCounter
 
 TEMPO_ID = "tempo"
 
@@ -36,6 +39,10 @@ class FrameResult:
     setup: SetupStatus
     cue: Cue | None
     new_cue: Cue | None
+    #: Name of the stage under way in a multi-stage rep (:class:`PhasedRepCounting`), else None.
+    stage: str | None = None
+    #: Pixel polylines to draw (the exercise's ``extra["overlays"]``), name -> (N, 2).
+    overlays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,7 @@ class Analyzer:
         self.trackers = {c.id: CheckTracker(c, limits.get(c.id)) for c in exercise.checks}
         self.limits = {cid: t.limit for cid, t in self.trackers.items()}
         self.cues = CueSelector(cue_display_s, cue_repeat_s)
-        self.rep_counter = RepCounter(exercise.counting) if isinstance(exercise.counting, RepCounting) else None
+        self.rep_counter = _rep_counter(exercise.counting)
         self.hold_timer = HoldTimer(exercise.counting) if isinstance(exercise.counting, HoldTiming) else None
         self.reps: list[RepResult] = []
         self.holds: list[HoldResult] = []
@@ -205,13 +212,27 @@ class Analyzer:
             rep_count=self.rep_counter.count if self.rep_counter else len(self.holds),
             hold_s=self.hold_timer.elapsed_s(t) if self.hold_timer else 0.0,
             setup=setup, cue=self.cues.current(t), new_cue=new_cue,
+            stage=getattr(self.rep_counter, "stage", None), overlays=self._overlays(body),
         )
+
+    def _overlays(self, body: Body) -> dict[str, np.ndarray]:
+        drawers = self.exercise.extra.get("overlays") or {}
+        if not drawers or not body.has_person:
+            return {}
+        out = {}
+        for name, fn in drawers.items():
+            line = np.asarray(fn(body), dtype=float)
+            if line.ndim == 2 and line.shape[0] >= 2 and np.isfinite(line).all():
+                out[name] = line
+        return out
 
     def _count(self, body: Body, t: int) -> tuple[str, float, RepBoundary | None]:
         counting = self.exercise.counting
-        if self.rep_counter is None or not isinstance(counting, RepCounting):
+        if self.rep_counter is None:
             return "rest", float("nan"), None
         lenient = Body(body.frame, body.min_visibility, in_frame_only=False)
+        if not isinstance(counting, RepCounting):  # steps, multi-stage reps
+            return self.rep_counter.observe(t, lenient)
         signal = _safe_metric_fn(counting.signal, lenient)
         side = counting.side_of(lenient) if counting.side_of and body.has_person else None
         phase, boundary = self.rep_counter.update(t, signal, side)
@@ -221,6 +242,8 @@ class Analyzer:
         if not body.has_person:
             return False
         if body.view != "unknown" and body.view not in check.views:
+            return False
+        if check.stage is not None and getattr(self.rep_counter, "stage", None) != check.stage:
             return False
         if check.applies == "rep":
             return in_rep
@@ -232,10 +255,12 @@ class Analyzer:
 
     def _relative(self, cid: str, value: float, in_rep: bool) -> float:
         if not in_rep:
-            # Between reps the reference follows the person, so slow drift is not a fault.
-            if math.isfinite(value):
+            # Between reps the reference follows the person, so slow drift is not a fault; it is
+            # taken where the rep counter places the start of the next rep.
+            at_start = self.rep_counter is None or self.rep_counter.at_start
+            if at_start and math.isfinite(value):
                 self._baseline[cid] = value
-            return 0.0 if math.isfinite(value) else value
+            return value - self._baseline.get(cid, value)
         base = self._baseline.get(cid, float("nan"))
         return value - base
 
@@ -281,10 +306,13 @@ class Analyzer:
 
     def _finish_rep(self, b: RepBoundary) -> None:
         counting = self.exercise.counting
-        assert isinstance(counting, RepCounting)
+        assert isinstance(counting, (RepCounting, PhasedRepCounting, StepCounting))
         acc = self._acc or self._new_accumulator()
-        outcomes = acc.outcomes(top_from=b.peak_value - counting.top_band)
-        rushed = (b.time_up_s < counting.min_lift_s) or (b.top_pause_s < counting.min_top_pause_s)
+        # Steps and multi-stage reps have no single signal to find "the top" on: their top
+        # checks are summarised over every frame the counter called "top".
+        top_from = b.peak_value - counting.top_band if isinstance(counting, RepCounting) else -math.inf
+        outcomes = acc.outcomes(top_from=top_from)
+        rushed = counting.rushed(b)
         flags = tuple(cid for cid, o in outcomes.items() if o.flagged) + ((TEMPO_ID,) if rushed else ())
         self.reps.append(RepResult(len(self.reps) + 1, b, outcomes, flags,
                                    rep_score(outcomes, self.limits, rushed)))
@@ -319,6 +347,16 @@ class Analyzer:
     def main_view(self) -> str:
         seen = [(n, v) for v, n in self.view_counts.items() if v != "unknown"]
         return max(seen)[1] if seen else "unknown"
+
+
+def _rep_counter(counting: object) -> RepCounter | PhasedRepCounter | StepCounter | None:
+    if isinstance(counting, RepCounting):
+        return RepCounter(counting)
+    if isinstance(counting, PhasedRepCounting):
+        return PhasedRepCounter(counting)
+    if isinstance(counting, StepCounting):
+        return StepCounter(counting)
+    return None
 
 
 def _safe_metric(check: Check, body: Body) -> float:

@@ -35,3 +35,8 @@ class OutputError(FormcheckError):
 
 class NoPersonError(FormcheckError):
     """No person was found in any frame of the input, so nothing can be analysed."""
+
+
+class ClearanceRequired(FormcheckError):
+    """The exercise needs a clearance answered yes before the set (the band-assisted deadlift:
+    the guide forbids it during back pain) and none was given."""

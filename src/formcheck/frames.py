@@ -21,6 +21,7 @@ never 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -93,7 +94,7 @@ class PoseFrame:
         """A frame in which no person was found."""
         return cls(t_ms=t_ms, image_size=image_size)
 
-    @property
+    @cached_property
     def has_person(self) -> bool:
         return bool(np.isfinite(self.xy).all(axis=1).any())
 

@@ -6,6 +6,7 @@ The order is MediaPipe's own, so index ``i`` of a landmarker result is ``Landmar
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import cache
 
 
 class Landmark(IntEnum):
@@ -60,6 +61,7 @@ def mirror(landmark: Landmark) -> Landmark:
     return landmark
 
 
+@cache
 def side_landmark(side: str, part: str) -> Landmark:
     """``side_landmark("left", "hip")`` -> ``Landmark.LEFT_HIP``."""
     return Landmark[f"{side.upper()}_{part.upper()}"]

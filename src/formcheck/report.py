@@ -118,6 +118,24 @@ class SideComparison(BaseModel):
     worth_review: bool
 
 
+class ClearanceRecord(BaseModel):
+    """The answer to an exercise's clearance question, given before the set."""
+
+    question: str
+    answer: Literal["yes"] = "yes"
+    confirmed_by: str = Field("user", description="who answered: the user via the app or CLI flag")
+
+
+class RecognitionRecord(BaseModel):
+    """How the exercise was chosen when it was recognised from the pose (``--exercise auto``)."""
+
+    guessed: str
+    confidence: float
+    alternatives: dict[str, float] = Field(default_factory=dict)
+    unsure: bool
+    seconds_used: float
+
+
 class CueLog(BaseModel):
     t_s: float
     text: str
@@ -147,6 +165,8 @@ class SessionReport(BaseModel):
     cues: list[CueLog] = Field(default_factory=list)
     cannot_see: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    clearance: ClearanceRecord | None = None
+    recognition: RecognitionRecord | None = None
     complete: bool = True
     incomplete_reason: str | None = None
 

@@ -46,7 +46,14 @@ class RepCounter:
     that. The tempo figures are computed when the rep ends, against the rep's final peak. A NaN
     signal (person lost) keeps the current phase; a rep whose signal is lost for longer than
     ``max_gap_s`` is abandoned.
+
+    A rep starts where the movement starts: the last rest frame whose signal was within
+    ``START_BAND`` of the way from the lowest rest value up to ``enter`` (not where the signal
+    crosses ``rest``, which would cut the first part of the lift off the tempo and off the
+    reference of relative checks). ``at_start`` is true on such frames.
     """
+
+    START_BAND = 0.15
 
     def __init__(self, spec: RepCounting, max_gap_s: float = 2.0) -> None:
         self.spec = spec
@@ -61,6 +68,8 @@ class RepCounter:
         self._side_votes: dict[str, int] = {}
         self._peak = -math.inf
         self._confirmed = False
+        self._rest_min = math.inf
+        self.at_start = False
 
     @property
     def in_rep(self) -> bool:
@@ -68,6 +77,7 @@ class RepCounter:
 
     def update(self, t_ms: int, value: float, side: str | None = None) -> tuple[RepPhase, RepBoundary | None]:
         spec = self.spec
+        self.at_start = False
         if not math.isfinite(value):
             if self._in_rep and self._last_seen_ms is not None and (t_ms - self._last_seen_ms) / 1000 > self.max_gap_s:
                 self._in_rep = False
@@ -75,7 +85,10 @@ class RepCounter:
         self._last_seen_ms = t_ms
         if not self._in_rep:
             if value <= spec.rest:
-                self._last_rest_ms, self._last_rest_value = t_ms, value
+                self._rest_min = min(self._rest_min, value)
+                if value <= self._rest_min + self.START_BAND * (spec.enter - self._rest_min):
+                    self._last_rest_ms, self._last_rest_value = t_ms, value
+                    self.at_start = True
                 return "rest", None
             self._in_rep, self._confirmed, self._peak = True, False, -math.inf
             self._samples, self._side_votes = [], {}
@@ -108,6 +121,7 @@ class RepCounter:
         start_ms = self._last_rest_ms if self._last_rest_ms is not None else t_ms
         rest_value = self._last_rest_value
         self._last_rest_ms, self._last_rest_value = t_ms, value
+        self._rest_min = value
         if not self._confirmed or (t_ms - start_ms) / 1000.0 < self.spec.min_rep_s:
             return None
         times = [t for t, _ in self._samples]
@@ -188,6 +202,7 @@ class HoldTimer:
             self._last_in_ms = t_ms
             return None
         if self._start_ms is not None and self._last_in_ms is not None:
+            self._run_s = 0.0  # out of position breaks a good stretch, even within the grace
             if (t_ms - self._last_in_ms) / 1000.0 > self.spec.grace_s:
                 return self.finish()
         return None

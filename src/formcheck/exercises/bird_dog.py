@@ -138,7 +138,7 @@ EXERCISE = Exercise(
     ),
     counting=RepCounting(signal=reach, unit="deg", rest=-60.0, enter=-25.0,
                          side_of=reaching_side, min_rep_s=0.8, top_band=10.0,
-                         min_lift_s=0.7, min_top_pause_s=0.7, range_label="reach"),
+                         min_lift_s=0.5, min_top_pause_s=0.7, range_label="reach"),
     checks=(
         Check(id="spine_neutral", title="Back flat", metric=leg_below_back, unit="deg",
               limit=10.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1,

@@ -42,6 +42,8 @@ class Check:
         views: camera views in which the metric means something; in other views the check
             is ``unknown`` and the report says why.
         explain: one line for the docs and ``formcheck exercises``: what is measured, how.
+        stage: for reps made of named stages (:class:`PhasedRepCounting`), the stage in which
+            the check is evaluated (``squat``, ``row``); None = any stage.
     """
 
     id: str
@@ -59,6 +61,7 @@ class Check:
     relative: bool = False
     absolute: bool = False
     views: tuple[View, ...] = ("side", "front", "oblique")
+    stage: str | None = None
 
     def past_limit(self, value: float, limit: float) -> float:
         """How far ``value`` is past ``limit`` in the flagging direction (negative = inside)."""
@@ -102,6 +105,116 @@ class RepCounting:
             raise ValueError("RepCounting.enter must be greater than rest")
 
 
+    def rushed(self, boundary) -> bool:
+        """Tempo verdict of one finished rep (a :class:`formcheck.reps.RepBoundary`)."""
+        return (boundary.time_up_s < self.min_lift_s) or (boundary.top_pause_s < self.min_top_pause_s)
+
+
+@dataclass(frozen=True)
+class RepStage:
+    """One named movement of a multi-stage rep, counted like a rep of its own.
+
+    Attributes:
+        name: the stage's name (``squat``, ``row``); checks with ``stage=name`` run only while
+            this stage is under way.
+        counting: how this stage's movement is recognised (its signal, rest and enter).
+    """
+
+    name: str
+    counting: RepCounting
+
+
+@dataclass(frozen=True)
+class PhasedRepCounting:
+    """A rep made of several movements one after the other: squat, then row; flex, then extend.
+
+    Each stage is counted on its own signal with its own :class:`RepCounting`; the rep counts
+    when every stage has been done once, in the declared order (``any_order``: in any order).
+    A stage that does not follow the previous one within ``max_gap_s`` starts the rep over.
+    The rep's start is the first stage's start, its end the last stage's end; its range, peak
+    and tempo figures are the first stage's (``unit`` is that stage's unit).
+
+    Attributes:
+        stages: the movements, in order.
+        side_of: as in :class:`RepCounting`.
+        any_order: the stages may come in any order (cat/cow may start with either).
+        max_gap_s: longest rest allowed between two stages of one rep.
+        min_stage_s: tempo target: a stage faster than this (start to end) is rushing.
+        range_label: name of the rep's range in reports.
+    """
+
+    stages: tuple[RepStage, ...]
+    side_of: SideOf | None = None
+    any_order: bool = False
+    max_gap_s: float = 4.0
+    min_stage_s: float = 0.0
+    range_label: str = "range"
+
+    def __post_init__(self) -> None:
+        if len(self.stages) < 2:
+            raise ValueError("PhasedRepCounting needs at least two stages")
+        if len({s.name for s in self.stages}) != len(self.stages):
+            raise ValueError("PhasedRepCounting stage names must be unique")
+
+    @property
+    def unit(self) -> str:
+        return self.stages[0].counting.unit
+
+    def rushed(self, boundary) -> bool:
+        """Any stage faster than ``min_stage_s`` (``boundary.stage_s`` lists stage durations)."""
+        return any(s < self.min_stage_s for s in getattr(boundary, "stage_s", ()))
+
+
+#: Per-frame positions of the two feet along the walking axis: ``(left, right)`` in pixels,
+#: increasing toward :attr:`StepCounting.directions` [1]; NaN when a foot is not seen.
+FeetOf = Callable[[Body], "tuple[float, float]"]
+
+
+@dataclass(frozen=True)
+class StepCounting:
+    """Steps of a walk (band side walk, monster walk): one foot moves, then the other follows
+    in the same direction. Steps are reported as reps whose side is the direction.
+
+    A foot *moves* while its position changes by more than ``move_ratio`` torso lengths over
+    ``window_s``; a movement of at least ``min_step_ratio`` torso lengths is a foot's step. A
+    step counts when the other foot then moves the same way, starting within ``max_follow_s``
+    of the first foot settling. Distances are divided by the median torso length seen so far,
+    so the person may be near or far from the camera.
+
+    Attributes:
+        feet: ``Body -> (left, right)`` positions along the walking axis, pixels.
+        scale: ``Body -> float``, the length (pixels) distances are measured in (torso length).
+        directions: names of the decreasing and increasing direction (``("right", "left")``).
+        move_ratio, window_s, min_step_ratio, max_follow_s: see above.
+        min_step_s: tempo: a step (first foot starts to second foot settles) faster than this
+            is rushing.
+        min_pause_s: tempo: feet still for at least this long before each step after the first
+            (monster walk's pause); shorter is rushing.
+        unit: unit of the step's range (its length).
+    """
+
+    feet: FeetOf
+    scale: Metric
+    directions: tuple[str, str]
+    move_ratio: float = 0.06
+    window_s: float = 0.3
+    min_step_ratio: float = 0.2
+    max_follow_s: float = 1.5
+    min_step_s: float = 0.0
+    min_pause_s: float = 0.0
+    unit: str = "torso"
+    range_label: str = "step length"
+
+    @property
+    def side_of(self) -> None:
+        return None
+
+    def rushed(self, boundary) -> bool:
+        pause = getattr(boundary, "pause_before_s", float("inf"))
+        duration = (boundary.end_ms - boundary.start_ms) / 1000.0
+        return duration < self.min_step_s or pause < self.min_pause_s
+
+
 @dataclass(frozen=True)
 class HoldTiming:
     """A hold (plank): time counts while ``in_position`` is true for the frame.
@@ -128,14 +241,21 @@ class Exercise:
         views: camera views the analysis supports, best first.
         camera: how to place the camera (shown before the set).
         cautions: safety notes shown before the set (our own words).
-        counting: reps (:class:`RepCounting`) or a hold (:class:`HoldTiming`); None counts
-            nothing (the pose-only analyser).
+        counting: reps (:class:`RepCounting`, :class:`PhasedRepCounting`), steps
+            (:class:`StepCounting`, reported as reps) or a hold (:class:`HoldTiming`); None
+            counts nothing (the pose-only analyser).
         checks: the form checks.
         needs: landmark parts (``shoulder``, ``hip``, ...) that must be in view for setup.
         posture: ``lying`` (on the floor), ``kneeling``, ``standing``: for the setup check.
         per_side: reps are counted and compared per side.
         good_rep_cue: said after a clean rep.
         cannot_see: what one camera cannot measure for this exercise (stated in setup/report).
+        clearance: a yes/no question that must be answered yes before the set (deadlift: the
+            guide forbids it during back pain); None when no clearance is needed. The library
+            API refuses to analyse without the confirmation and records it in the report.
+        extra: free-form options read by other stages: ``segmentation`` (bool: run the pose
+            model's person mask), ``overlays`` (name -> ``Body -> (N, 2)`` pixel polyline that
+            the annotated video draws, e.g. the traced back line).
     """
 
     id: str
@@ -143,7 +263,7 @@ class Exercise:
     views: tuple[View, ...]
     camera: str
     cautions: tuple[str, ...]
-    counting: RepCounting | HoldTiming | None
+    counting: RepCounting | PhasedRepCounting | StepCounting | HoldTiming | None
     checks: tuple[Check, ...] = ()
     needs: tuple[str, ...] = ("shoulder", "hip")
     posture: Literal["lying", "kneeling", "standing", "any"] = "any"
@@ -153,10 +273,11 @@ class Exercise:
     cannot_see: tuple[str, ...] = ()
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    clearance: str | None = None
 
     @property
     def kind(self) -> str:
-        if isinstance(self.counting, RepCounting):
+        if isinstance(self.counting, (RepCounting, PhasedRepCounting, StepCounting)):
             return "reps"
         if isinstance(self.counting, HoldTiming):
             return "hold"

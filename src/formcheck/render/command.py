@@ -296,9 +296,9 @@ def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderT
                     phase=st.phase,
                     rep=None if st.rep is None else st.rep.index,
                     fault_levels={k: round(v, 3) for k, v in st.fault_levels.items()},
-                    landmarks_px=_r(px, 2),
-                    landmarks_world=_r(world, 4),
-                    angles={k: round(v, 3) for k, v in angles.items()},
+                    landmarks_px=_r(px, 1),
+                    landmarks_world=_r(world, 3),
+                    angles={k: round(v, 2) for k, v in angles.items()},
                 )
             )
             if progress and (i % 10 == 0 or i == n_frames - 1):

@@ -140,12 +140,14 @@ class LiveSession:
     """One person's live set: the :class:`LiveCoach`, its speed figures and the status snapshot.
 
     ``process`` is the streamlit-webrtc video callback (its worker thread); everything else is
-    called from the page. ``_run_lock`` serialises the pipeline (callback) with starting and
+    called from the page. ``adaptive=False`` keeps full quality however slow (benchmarks). ``_run_lock`` serialises the pipeline (callback) with starting and
     ending a set; ``_status_lock`` guards the snapshot the page reads.
     """
 
-    def __init__(self, settings: Settings | None = None, app_settings: AppSettings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, app_settings: AppSettings | None = None,
+                 adaptive: bool = True) -> None:
         self.settings = settings or Settings()
+        self.adaptive = adaptive
         self.app_settings = app_settings or AppSettings()
         self._run_lock = threading.Lock()
         self._status_lock = threading.Lock()
@@ -280,7 +282,7 @@ class LiveSession:
                 items=items, fps=self._pacer.fps(), latency_p50_ms=self._pacer.latency_ms(50),
                 latency_p90_ms=self._pacer.latency_ms(90), frame_size=(w, h),
                 quality=self._quality_text()))
-            if self._pacer.too_slow(now):
+            if self.adaptive and self._pacer.too_slow(now):
                 self._step_down(now)
             return annotated
 
@@ -477,7 +479,31 @@ _CSS = """
 """
 
 
-def live_page() -> None:
+def webrtc_video(session: LiveSession, app_settings: AppSettings) -> bool:
+    """The camera through streamlit-webrtc, coached by ``session.process``; True while
+    playing. Only the newest frame is processed (``async_processing``); no STUN/TURN unless
+    ``FORMCHECK_ICE_SERVERS`` says so."""
+    from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+    ctx = webrtc_streamer(
+        key="live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=app_settings.rtc_configuration,
+        media_stream_constraints={
+            "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
+            "audio": False,
+        },
+        video_frame_callback=session.process,
+        async_processing=True,
+        video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
+                          "style": {"width": "100%"}},
+    )
+    return bool(ctx.state.playing)
+
+
+def live_page(video_widget=webrtc_video) -> None:
+    """The page. ``video_widget(session, app_settings) -> playing`` is replaced in tests
+    (streamlit-webrtc needs a real server)."""
     st.title("Live coaching")
     try:
         app_settings = AppSettings.from_env()
@@ -497,27 +523,11 @@ def live_page() -> None:
         except FormcheckError as exc:
             st.error(str(exc))
             return
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
     video_col, panel_col = st.columns([3, 2], gap="medium")
     with video_col:
-        ctx = webrtc_streamer(
-            key="live",
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=app_settings.rtc_configuration,
-            media_stream_constraints={
-                "video": {"width": {"ideal": 640}, "height": {"ideal": 480},
-                          "frameRate": {"ideal": 30}},
-                "audio": False,
-            },
-            video_frame_callback=session.process,
-            async_processing=True,
-            video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
-                              "style": {"width": "100%"}},
-        )
+        playing = video_widget(session, app_settings)
         st.checkbox("Speak cues aloud", key="live_speak",
                     help="Your browser reads each new cue out, so you need not watch the screen.")
-    playing = bool(ctx.state.playing)
     with panel_col:
         st.fragment(_panel, run_every=0.5 if playing else None)(session, playing)
     report = session.report

@@ -1,0 +1,224 @@
+"""Plank, bird dog and clamshell on ground-truth synthetic sequences: exact counts, and each
+planted fault flags where it was planted and nowhere else."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcheck.body import Body
+from formcheck.engine import Analyzer
+from formcheck.exercises import get_exercise
+from formcheck.exercises import bird_dog as bd
+from formcheck.exercises import clamshell as cs
+from formcheck.exercises import plank as pk
+from formcheck.frames import PoseFrame
+from tests import skeletons
+from tests.factories import dropout, jitter
+
+FPS = 30
+
+
+def _ms(i: int) -> int:
+    return int(round(i * 1000 / FPS))
+
+
+def _run(exercise: str, frames: list[PoseFrame]) -> Analyzer:
+    analyzer = Analyzer(get_exercise(exercise))
+    for f in frames:
+        analyzer.update(f)
+    analyzer.finish()
+    return analyzer
+
+
+def _mirror(frame: PoseFrame) -> PoseFrame:
+    """The same pose seen in a mirror (image x flipped, left/right labels kept)."""
+    if not frame.has_person:
+        return frame
+    xy = frame.xy.copy()
+    xy[:, 0] = frame.image_size[0] - xy[:, 0]
+    world = frame.world.copy()
+    world[:, 0] = -world[:, 0]
+    return replace(frame, xy=xy, world=world)
+
+
+# -- plank ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sag", [-20.0, -5.0, 0.0, 8.0, 15.0])
+@pytest.mark.parametrize("facing", [-1, 1])
+def test_plank_metric_reads_the_true_bend(sag, facing):
+    body = Body(skeletons.plank(0, sag_deg=sag, facing=facing))
+    assert pk.hip_sag(body) == pytest.approx(sag, abs=0.3)
+    assert pk.hip_pike(body) == pytest.approx(-sag, abs=0.3)
+
+
+def test_plank_flags_sag_only_during_the_planted_span():
+    rng = np.random.default_rng(1)
+    frames = []
+    for i in range(6 * FPS):
+        t = i / FPS
+        sag = 15.0 if 2.0 <= t < 4.0 else 0.0
+        f = jitter(skeletons.plank(_ms(i), sag_deg=sag), rng, 1.0)
+        frames.append(dropout(f) if i == 100 else f)
+    analyzer = Analyzer(get_exercise("plank"))
+    states = [analyzer.update(f).readings["hip_sag"].state for f in frames]
+    analyzer.finish()
+    flagged_t = [i / FPS for i, s in enumerate(states) if s == "flag"]
+    assert flagged_t and 2.0 <= min(flagged_t) <= 2.6 and 3.9 <= max(flagged_t) <= 4.2
+    others = {cid for f_ in [analyzer] for cid, c in f_.check_state_counts.items()
+              if cid != "hip_sag" and c["flag"]}
+    assert others == set()
+    assert len(analyzer.holds) == 1
+    hold = analyzer.holds[0]
+    assert hold.flags == ("hip_sag",)
+    assert hold.span.duration_s == pytest.approx(6.0, abs=0.1)
+    assert hold.span.good_s == pytest.approx(4.0, abs=0.6)
+    assert hold.checks["hip_sag"].worst == pytest.approx(15.0, abs=2.5)
+
+
+def test_plank_pike_tolerated_until_an_inverted_v():
+    mild = _run("plank", [skeletons.plank(_ms(i), sag_deg=-15.0) for i in range(3 * FPS)])
+    steep = _run("plank", [skeletons.plank(_ms(i), sag_deg=-35.0) for i in range(3 * FPS)])
+    assert mild.holds and mild.holds[0].flags == ()
+    assert steep.holds and "hip_pike" in steep.holds[0].flags
+
+
+def test_plank_elbows_and_knees():
+    elbows = _run("plank", [skeletons.plank(_ms(i), elbow_forward_deg=40) for i in range(3 * FPS)])
+    knees = _run("plank", [skeletons.plank(_ms(i), knee_bend_deg=50) for i in range(3 * FPS)])
+    assert elbows.holds[0].flags == ("elbows_under_shoulders",)
+    assert "knees_off_floor" in knees.holds[0].flags
+
+
+def test_plank_no_hold_when_standing():
+    frames = []
+    for i in range(2 * FPS):
+        f = skeletons.plank(_ms(i))
+        # Rotate the whole body 90 degrees: an upright person is not in a plank.
+        c = np.array([640.0, 420.0])
+        d = f.xy - c
+        frames.append(replace(f, xy=c + np.stack([-d[:, 1], d[:, 0]], axis=1)))
+    assert _run("plank", frames).holds == []
+
+
+# -- bird dog ------------------------------------------------------------------------------------
+
+def _bird_dog_set(faults: dict[int, str], facing: int = -1) -> list[PoseFrame]:
+    """Six reps alternating sides (left arm first), 3 s each: 1 s up, 1 s hold, 1 s down.
+    ``faults`` maps rep index (0-based) to a fault name."""
+    rng = np.random.default_rng(7)
+    frames, i = [], 0
+    for rep in range(6):
+        arm_side = "left" if rep % 2 == 0 else "right"
+        fault = faults.get(rep)
+        for k in range(int(3.6 * FPS)):
+            t = k / FPS
+            x = min(t, 1.0) if t < 2.0 else max(0.0, 3.0 - t)  # 0 -> 1 -> 0
+            arm_top, leg_top = 0.0, 0.0
+            leg_side = None
+            if fault == "round":
+                leg_top = -20.0  # leg follows a tucked pelvis below the line of the back
+            elif fault == "high":
+                arm_top = 35.0
+            elif fault == "same_side":
+                leg_side = arm_side
+            arm = -90 + x * (90 + arm_top)
+            thigh = -90 + x * (90 + leg_top)
+            shin = x * leg_top  # flat on the floor at rest, in line with the thigh at the top
+            f = skeletons.bird_dog(_ms(i), arm, thigh, arm_side, leg_side, facing, shin)
+            frames.append(jitter(f, rng, 0.8))
+            i += 1
+    return frames
+
+
+def test_bird_dog_counts_reps_per_side_exactly():
+    analyzer = _run("bird_dog", _bird_dog_set({}))
+    assert len(analyzer.reps) == 6
+    assert [r.boundary.side for r in analyzer.reps] == ["left", "right"] * 3
+    assert all(r.flags == () for r in analyzer.reps), [r.flags for r in analyzer.reps]
+    assert all(r.boundary.top_pause_s == pytest.approx(1.0, abs=0.25) for r in analyzer.reps)
+
+
+@pytest.mark.parametrize("fault,check", [("round", "spine_neutral"), ("high", "limb_above_torso"),
+                                         ("same_side", "opposite_limbs")])
+def test_bird_dog_fault_flags_its_rep_only(fault, check):
+    analyzer = _run("bird_dog", _bird_dog_set({2: fault}))
+    assert len(analyzer.reps) == 6
+    flags = [r.flags for r in analyzer.reps]
+    assert flags[2] == (check,), flags
+    assert all(f == () for k, f in enumerate(flags) if k != 2), flags
+
+
+def test_bird_dog_left_right_mirror_twins_agree():
+    frames = _bird_dog_set({3: "round"})
+    a = _run("bird_dog", frames)
+    b = _run("bird_dog", [_mirror(f) for f in frames])
+    assert [r.flags for r in a.reps] == [r.flags for r in b.reps]
+    assert [r.boundary.side for r in a.reps] == [r.boundary.side for r in b.reps]
+    for ra, rb in zip(a.reps, b.reps):
+        for cid in ra.checks:
+            wa, wb = ra.checks[cid].worst, rb.checks[cid].worst
+            assert (math.isnan(wa) and math.isnan(wb)) or wa == pytest.approx(wb, abs=1e-6)
+
+
+def test_bird_dog_pelvis_level_is_unknown_side_on():
+    analyzer = _run("bird_dog", _bird_dog_set({}))
+    assert analyzer.check_state_counts["pelvis_level"]["flag"] == 0
+    assert analyzer.check_state_counts["pelvis_level"]["ok"] == 0
+    assert analyzer.main_view == "side"
+
+
+def test_bird_dog_cue_for_the_fault_and_praise_for_clean_reps():
+    analyzer = _run("bird_dog", _bird_dog_set({1: "high"}))
+    texts = [(c.kind, c.source) for c in analyzer.cue_log]
+    assert ("correction", "limb_above_torso") in texts
+    assert ("praise", "rep") in texts
+    assert all(src != "pelvis_level" for _, src in texts)  # unknown checks never cue
+
+
+# -- clamshell -----------------------------------------------------------------------------------
+
+def _clam_set(rock: dict[int, float] | None = None, feet: dict[int, float] | None = None,
+              reps: int = 4) -> list[PoseFrame]:
+    rock, feet = rock or {}, feet or {}
+    frames, i = [], 0
+    rng = np.random.default_rng(3)
+    for rep in range(reps):
+        for k in range(int(3.5 * FPS)):
+            t = k / FPS
+            x = min(t / 1.2, 1.0) if t < 2.2 else max(0.0, (3.2 - t) / 1.0)
+            f = skeletons.clamshell(_ms(i), opening_deg=45 * x, rock_deg=rock.get(rep, 0.0) * x,
+                                    feet_apart_m=feet.get(rep, 0.0) * x)
+            frames.append(jitter(f, rng, 0.5))
+            i += 1
+    return frames
+
+
+def test_clamshell_metrics_read_the_true_pose():
+    still = Body(skeletons.clamshell(0, opening_deg=0))
+    opened = Body(skeletons.clamshell(0, opening_deg=45))
+    rocked = Body(skeletons.clamshell(0, opening_deg=45, rock_deg=20))
+    assert cs.knee_opening(still) < 20  # knees touching: the thighs converge from the hips
+    assert cs.knee_opening(opened) > 35
+    assert cs.trunk_roll(rocked) - cs.trunk_roll(opened) == pytest.approx(20.0, abs=0.5)
+    assert cs.top_side(opened) == "right"
+
+
+def test_clamshell_counts_and_flags_rocking_in_the_planted_rep():
+    analyzer = _run("clamshell", _clam_set(rock={1: 25.0}))
+    assert len(analyzer.reps) == 4
+    flags = [r.flags for r in analyzer.reps]
+    assert "pelvis_rocking" in flags[1]
+    assert all("pelvis_rocking" not in f for k, f in enumerate(flags) if k != 1), flags
+    # Measured from the rep's start (the lift's first 15%), so a little under the planted 25.
+    assert analyzer.reps[1].checks["pelvis_rocking"].worst == pytest.approx(25.0, abs=3.5)
+    assert {r.boundary.side for r in analyzer.reps} == {"right"}
+
+
+def test_clamshell_feet_apart_flags():
+    analyzer = _run("clamshell", _clam_set(feet={2: 0.3}))
+    flags = [r.flags for r in analyzer.reps]
+    assert "feet_together" in flags[2] and all("feet_together" not in f for k, f in enumerate(flags) if k != 2)
