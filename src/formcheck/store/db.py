@@ -559,7 +559,8 @@ class Store:
                                      _aware(r.created_at)) for r in row.reviews)
         extra: dict[str, Any] = {}
         if kind == "rep":
-            extra = dict(peak_s=row.peak_s, side=row.side, range=row.range, range_unit=row.range_unit)
+            extra = dict(peak_s=row.peak_s, side=row.side, range=row.range, range_unit=row.range_unit,
+                         time_up_s=row.time_up_s, top_pause_s=row.top_pause_s)
         else:
             extra = dict(duration_s=row.duration_s)
         return ItemRecord(kind=kind, id=row.id, set_id=row.set_id, index=row.index, start_s=row.start_s,

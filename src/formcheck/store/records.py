@@ -103,6 +103,8 @@ class ItemRecord:
     range: float | None = None
     range_unit: str | None = None
     duration_s: float | None = None
+    time_up_s: float | None = None
+    top_pause_s: float | None = None
     verdicts: dict[str, str] = field(default_factory=dict)
 
     @property

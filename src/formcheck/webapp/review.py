@@ -101,7 +101,8 @@ def item_chart(item: ItemRecord, check: str, limit: float | None, title: str, un
 
 def progress_frame(points) -> pd.DataFrame:
     return pd.DataFrame([{
-        "date": p.started_at, "exercise": p.exercise, "set": p.set_id, "status": p.status,
+        "session": f"{p.started_at:%Y-%m-%d %H:%M} #{p.session_id}", "date": p.started_at,
+        "exercise": p.exercise, "set": p.set_id, "status": p.status,
         "reps / holds": p.reps, "form score": p.score,
         "range of motion": p.mean_range, "hold (s)": p.mean_hold_s,
         "left/right imbalance": p.balance,
@@ -256,8 +257,14 @@ def _item_card(item: ItemRecord, limits: dict[str, float], info: dict[str, tuple
                 if chart is not None:
                     st.altair_chart(chart, width="stretch")
                     shown = True
+            if "tempo" in item.flags and item.time_up_s is not None:
+                st.caption(f"Tempo: {item.time_up_s:.1f} s up, {item.top_pause_s or 0:.1f} s pause at the top.")
             if not shown:
-                st.caption("No per-frame metric stored for this " + item.kind)
+                chart = item_chart(item, "signal", None, "Rep movement", item.range_unit or "")
+                if chart is not None:
+                    st.altair_chart(chart, width="stretch")
+                else:
+                    st.caption("No per-frame metric stored for this " + item.kind)
         b1, b2, note_col, b3 = st.columns([1, 1.4, 3, 1])
         key = f"{item.kind}-{item.id}"
         b1.button("Agree", key=f"agree-{key}", on_click=_review, args=(item.kind, item.id, "agree", f"note-{key}"),
@@ -286,8 +293,9 @@ def _progress_tab(store, patient: str) -> None:
         cols = st.columns(min(len(measures), 3) or 1)
         for i, measure in enumerate(measures):
             chart = alt.Chart(rows).mark_line(point=True, color=LINE_COLOUR).encode(
-                x=alt.X("date:T", title=None), y=alt.Y(f"{measure}:Q", title=measure, scale=alt.Scale(zero=False)),
-                tooltip=["date:T", "set:Q", "status:N", alt.Tooltip(f"{measure}:Q", format=".2f")],
+                x=alt.X("session:O", title=None, sort=None, axis=alt.Axis(labelAngle=-30)),
+                y=alt.Y(f"{measure}:Q", title=measure, scale=alt.Scale(zero=False), axis=alt.Axis(format="~g")),
+                tooltip=["session:N", "set:Q", "status:N", alt.Tooltip(f"{measure}:Q", format=".2f")],
             ).properties(height=180, title=measure)
             if measure == "left/right imbalance":
                 chart = chart + alt.Chart(pd.DataFrame({"y": [0.2]})).mark_rule(
@@ -322,7 +330,7 @@ def _limits_form(store, patient: str) -> None:
         values = {}
         for c in ex.checks:
             values[c.id] = st.number_input(
-                f"{c.title} (flags {c.flag_when} this, {c.unit}; default {c.limit:g})",
+                f"{c.title} (flags {c.flag_when} this{', ' + c.unit if c.unit else ''}; default {c.limit:g})",
                 value=float(own.get(c.id, c.limit)), key=f"lim-{patient}-{ex_id}-{c.id}")
         if st.form_submit_button("Save limits"):
             for c in ex.checks:
