@@ -222,3 +222,50 @@ def test_clamshell_feet_apart_flags():
     analyzer = _run("clamshell", _clam_set(feet={2: 0.3}))
     flags = [r.flags for r in analyzer.reps]
     assert "feet_together" in flags[2] and all("feet_together" not in f for k, f in enumerate(flags) if k != 2)
+
+
+# -- camera geometry -------------------------------------------------------------------------
+
+def _project_plank(sag_deg: float, camera_pitch_deg: float, size: tuple[int, int]) -> PoseFrame:
+    """A plank in 3D (body along x, up = +y, sagittal plane z = 0) seen by an orthographic
+    camera raised by ``camera_pitch_deg`` and looking down at it, drawn into a frame of
+    ``size`` pixels with the body spanning 60% of the frame width."""
+    half = np.radians(sag_deg) / 2
+    hip = np.zeros(3)
+    shoulder = hip + 0.5 * np.array([-np.cos(half), np.sin(half), 0.0])
+    ankle = hip + 0.9 * np.array([np.cos(half), np.sin(half), 0.0])
+    pitch = np.radians(camera_pitch_deg)
+
+    def to_px(p: np.ndarray) -> tuple[float, float]:
+        # Camera looks along +z, tilted down: image up = y*cos(pitch) + z*sin(pitch).
+        u, v = p[0], p[1] * np.cos(pitch) + p[2] * np.sin(pitch)
+        scale = 0.6 * size[0] / 1.4
+        return (size[0] / 2 + scale * u, size[1] / 2 - scale * v)
+
+    from tests.factories import both_sides, pose
+    pts = both_sides({"shoulder": to_px(shoulder), "hip": to_px(hip), "ankle": to_px(ankle)})
+    return pose(pts, size=size)
+
+
+@pytest.mark.parametrize("sag", [-20.0, 12.0])
+def test_plank_angle_is_the_same_on_landscape_and_portrait_frames(sag):
+    """Pixels keep x and y in one unit; MediaPipe's normalised coordinates would not (on a
+    9:16 frame a normalised unit of y is 3.2 times a unit of x)."""
+    wide = Body(_project_plank(sag, 0.0, (1280, 720)))
+    tall = Body(_project_plank(sag, 0.0, (720, 1280)))
+    assert pk.hip_sag(wide) == pytest.approx(sag, abs=1e-6)
+    assert pk.hip_sag(tall) == pytest.approx(sag, abs=1e-6)
+    norm = tall.frame.xy / np.array(tall.frame.image_size)
+    from formcheck.geometry import bend_below_line
+    squashed = float(bend_below_line(norm[11], norm[23], norm[27]))
+    assert abs(squashed - sag) > 5  # what normalised coordinates would have reported
+
+
+@pytest.mark.parametrize("pitch", [0.0, 20.0, 35.0])
+def test_plank_angle_from_a_raised_camera_reads_cos_pitch_smaller(pitch):
+    """A camera looking down at the body by ``pitch`` shortens the vertical offsets by cos(pitch):
+    the measured bend is atan(cos(pitch) * tan(true)) on each side of the hip. At 20 degrees a
+    12-degree sag reads 11.3; the camera guidance (hip height) keeps the pitch small."""
+    body = Body(_project_plank(12.0, pitch, (1280, 720)))
+    expected = 2 * np.degrees(np.arctan(np.cos(np.radians(pitch)) * np.tan(np.radians(6.0))))
+    assert pk.hip_sag(body) == pytest.approx(expected, abs=0.01)

@@ -6,6 +6,15 @@ different limits on purpose: for a sore low back, hips dropping below the line (
 sliding into extension) is the harm to catch early, so ``hip_sag`` flags at 10 degrees; hips a
 little high is a common, tolerated way to make the hold easier, so ``hip_pike`` only flags a
 clear inverted V (25 degrees).
+
+Camera geometry. Angles are measured in pixels, never in MediaPipe's normalised coordinates,
+whose x and y units differ by the frame's aspect ratio (on a 9:16 phone frame a 12-degree sag
+would read about 35). A camera raised above the body and looking down at it shortens vertical
+offsets by cos(pitch), so each half of the bend reads ``atan(cos(pitch) * tan(true))``: at 20
+degrees of pitch a 12-degree sag reads 11.3, at 35 degrees 10.0 (tests in
+``test_headline_exercises.py``). The camera text asks for hip height, where the pitch is near
+zero; the limits keep a margin for the rest. Correct planks in the shared clips, filmed from
+various heights, measured -3 to -12 degrees (hips slightly high), never past +1.
 """
 
 from __future__ import annotations
