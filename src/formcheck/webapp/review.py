@@ -167,10 +167,8 @@ def review_page() -> None:
         return
     st.subheader("Patients")
     st.dataframe(patients_table(overview), hide_index=True, width="stretch")
-    names = [o.patient.pseudonym for o in overview]
-    waiting = {o.patient.pseudonym: o.to_review for o in overview}
-    patient = st.selectbox("Patient", names, key="review_patient",
-                           format_func=lambda n: f"{n} ({waiting[n]} to review)" if waiting[n] else n)
+    # (no counts in the option labels: a keyed selectbox keeps showing the label it was given)
+    patient = st.selectbox("Patient", [o.patient.pseudonym for o in overview], key="review_patient")
     tabs = st.tabs(["Sessions", "Progress", "Overrules and limits", "Patient"])
     with tabs[0]:
         _sessions_tab(store, patient)
@@ -190,8 +188,7 @@ def _sessions_tab(store, patient: str) -> None:
 
     def label(s) -> str:
         exercises = ", ".join(dict.fromkeys(st_.exercise_name for st_ in s.sets)) or "no sets"
-        todo = f" - {s.to_review} to review" if s.to_review else ""
-        return f"{s.started_at:%Y-%m-%d %H:%M} - {exercises}{todo} (#{s.id})"
+        return f"{s.started_at:%Y-%m-%d %H:%M} - {exercises} (#{s.id})"
 
     # flags awaiting review first, then newest
     ordered = sorted(sessions, key=lambda s: (s.to_review == 0, -s.started_at.timestamp()))
