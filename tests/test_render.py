@@ -84,6 +84,35 @@ def test_fault_reaches_its_size_at_every_peak_and_vanishes_at_rep_start(
             assert angle_at(anim, t, metric) == pytest.approx(expected, abs=0.05)
 
 
+ALL_FAULTS = [(m.name, f.check_id, f.default) for m in MOTIONS.values() for f in m.faults.values()]
+
+
+@pytest.mark.parametrize(("exercise", "fault", "value"), ALL_FAULTS)
+def test_every_declared_fault_moves_its_metrics_by_exactly_its_value(exercise, fault, value):
+    anim = animator(exercise, [(fault, value)], seconds=8)
+    correct = animator(exercise, seconds=8)
+    t = anim.reps[0].peak if anim.reps else 2.0
+    for drive in MOTIONS[exercise].faults[fault].drives:
+        base = 0.0 if drive.mode == "absolute" else angle_at(correct, t, drive.metric)
+        assert angle_at(anim, t, drive.metric) == pytest.approx(base + drive.sign * value, abs=0.05)
+    assert anim.state(t).fault_levels == {fault: value}
+
+
+@pytest.mark.parametrize("exercise", list(MOTIONS))
+def test_every_exercise_renders_a_plausible_pose_sequence(exercise):
+    anim = animator(exercise, seconds=8)
+    motion = MOTIONS[exercise]
+    assert motion.kind in ("reps", "hold")
+    for t in np.linspace(0, 7.9, 9):
+        st, placed, angles = anim.frame(float(t))
+        assert set(angles) == set(motion.metrics)
+        assert all(np.isfinite(v) for v in angles.values())
+        assert placed.surface.lowest(np.eye(3)) == pytest.approx(0, abs=1e-6)
+        assert np.all(placed.landmarks[:, 1] > -1e-6)  # nothing below the floor
+    for rep in anim.reps:
+        assert [anim.state(g.peak).phase for g in rep.segments] == ["top"] * len(rep.segments)
+
+
 @pytest.mark.parametrize("exercise", ["plank", "bird_dog", "clamshell", "bridge"])
 def test_correct_form_shows_none_of_the_faults(exercise):
     anim = animator(exercise)

@@ -29,11 +29,9 @@ HOLD_RAMP_S = 0.3
 
 
 @dataclass(frozen=True)
-class RepTiming:
-    """One rep's times in seconds. ``side``: ``l``, ``r`` or ``both``."""
+class Segment:
+    """Going to one peak pose and back: start, top start, top end, end (seconds)."""
 
-    index: int
-    side: str
     start: float
     top_start: float
     top_end: float
@@ -44,27 +42,58 @@ class RepTiming:
         return (self.top_start + self.top_end) / 2.0
 
 
-def schedule(seconds: float, reps: int, sides: str, first_side: str) -> list[RepTiming]:
-    """Evenly spaced reps after a short lead-in; each rep's slot is split by REP_FRACTIONS."""
+@dataclass(frozen=True)
+class RepTiming:
+    """One rep's times in seconds. ``side``: ``l``, ``r`` or ``both``. A rep visits each of the
+    motion's peak poses in turn (one segment each; most exercises have one)."""
+
+    index: int
+    side: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def start(self) -> float:
+        return self.segments[0].start
+
+    @property
+    def end(self) -> float:
+        return self.segments[-1].end
+
+    @property
+    def peak(self) -> float:
+        """Middle of the first peak's pause."""
+        return self.segments[0].peak
+
+
+def schedule(
+    seconds: float, reps: int, sides: str, first_side: str, n_peaks: int = 1
+) -> list[RepTiming]:
+    """Evenly spaced reps after a short lead-in; each rep's slot is split by REP_FRACTIONS (the
+    moving part shared equally between the peak poses)."""
     if reps < 1:
         raise ValueError(f"reps must be >= 1, got {reps}")
     lead = min(0.5, 0.08 * seconds)
     slot = (seconds - 2 * lead) / reps
-    if slot < 1.0:
-        raise ValueError(f"{reps} reps do not fit in {seconds} s (need >= 1 s per rep)")
+    if slot < 1.0 * n_peaks:
+        raise ValueError(f"{reps} reps do not fit in {seconds} s (need >= {n_peaks} s per rep)")
     f = REP_FRACTIONS
+    part = slot * (1.0 - f["rest"]) / n_peaks
+    scale = part / (f["rise"] + f["top"] + f["lower"])
     out = []
     for i in range(reps):
-        t0 = lead + i * slot
         if sides == "alternate":
             side = first_side if i % 2 == 0 else ("r" if first_side == "l" else "l")
         elif sides == "one":
             side = first_side
         else:
             side = "both"
-        a = t0 + f["rise"] * slot
-        b = a + f["top"] * slot
-        out.append(RepTiming(i, side, t0, a, b, b + f["lower"] * slot))
+        segs = []
+        for k in range(n_peaks):
+            t0 = lead + i * slot + k * part
+            a = t0 + f["rise"] * scale
+            b = a + f["top"] * scale
+            segs.append(Segment(t0, a, b, t0 + part))
+        out.append(RepTiming(i, side, tuple(segs)))
     return out
 
 
@@ -101,6 +130,7 @@ class FrameState:
     progress: float  # 0 = start pose, 1 = peak pose
     side: str  # working side for templates and metrics (l/r)
     fault_levels: dict[str, float] = field(default_factory=dict)
+    peak_index: int = 0  # which peak pose the rep is going to or from
 
 
 @dataclass
@@ -145,7 +175,9 @@ class Animator:
             if f.fault.check_id not in motion.faults:
                 raise ValueError(f"{motion.name} has no fault {f.fault.check_id!r}")
         self.reps = (
-            [] if motion.kind == "hold" else schedule(seconds, reps, motion.sides, working_side)
+            []
+            if motion.kind == "hold"
+            else schedule(seconds, reps, motion.sides, working_side, len(motion.keyframes()))
         )
         self.start = self._mirrored(motion.start)
         long_axis, front = np.array(motion.long_axis), np.array(motion.front)
@@ -180,12 +212,14 @@ class Animator:
                 st.side = rep.side
                 if t <= rep.end:
                     st.rep = rep
-                    if t < rep.top_start:
-                        st.phase, st.progress = "rise", _smooth((t - rep.start) / (rep.top_start - rep.start))
-                    elif t <= rep.top_end:
+                    k, seg = next((k, g) for k, g in enumerate(rep.segments) if t <= g.end)
+                    st.peak_index = k
+                    if t < seg.top_start:
+                        st.phase, st.progress = "rise", _smooth((t - seg.start) / (seg.top_start - seg.start))
+                    elif t <= seg.top_end:
                         st.phase, st.progress = "top", 1.0
                     else:
-                        st.phase, st.progress = "lower", 1.0 - _smooth((t - rep.top_end) / (rep.end - rep.top_end))
+                        st.phase, st.progress = "lower", 1.0 - _smooth((t - seg.top_end) / (seg.end - seg.top_end))
                     break
             if st.side == "both":
                 st.side = "l"
@@ -226,10 +260,10 @@ class Animator:
 
     # ---------------------------------------------------------------- poses
 
-    def _pose_dofs(self, side: str, progress: float) -> dict[str, float]:
+    def _pose_dofs(self, side: str, progress: float, peak_index: int = 0) -> dict[str, float]:
         dofs = dict(self.start)
         if progress > 0 and self.motion.kind == "reps":
-            peak = resolve(self.motion.peak, side)
+            peak = resolve(self.motion.keyframes()[peak_index][1], side)
             for k, v in peak.items():
                 s0 = dofs.get(k, 0.0)
                 dofs[k] = s0 + progress * (v - s0)
@@ -284,7 +318,7 @@ class Animator:
 
     def dofs_at(self, t: float, st: FrameState | None = None, sway: bool = True) -> dict[str, float]:
         st = st or self.state(t)
-        dofs = self._pose_dofs(st.side, st.progress)
+        dofs = self._pose_dofs(st.side, st.progress, st.peak_index)
         for f in self.faults:
             level = st.fault_levels.get(f.fault.check_id, 0.0)
             for k, v in self._fault_dofs(f, st.side, level).items():

@@ -295,6 +295,7 @@ def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderT
                     t_ms=t_ms,
                     phase=st.phase,
                     rep=None if st.rep is None else st.rep.index,
+                    pose=None if st.rep is None else motion.keyframes()[st.peak_index][0],
                     fault_levels={k: round(v, 3) for k, v in st.fault_levels.items()},
                     landmarks_px=_r(px, 1),
                     landmarks_world=_r(world, 3),
@@ -351,6 +352,7 @@ def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderT
                 start_s=round(r.start, 4),
                 peak_s=round(r.peak, 4),
                 end_s=round(r.end, 4),
+                peaks={name: round(g.peak, 4) for (name, _), g in zip(motion.keyframes(), r.segments)},
                 faults=anim.rep_faults(r),
             )
             for r in anim.reps

@@ -76,7 +76,9 @@ class Motion:
         long_axis, front: world directions of the body's y (head) and z (belly) axes when the
             working side is left; the right side is the mirror image (world Z negated).
         start: DOF values of the start pose (and of the whole hold).
-        peak: DOF values at the top of a rep (templates), on top of ``start``.
+        peak: DOF values at the top of a rep (templates), replacing ``start``'s values.
+        peaks: several named peak poses visited in turn in each rep (cat/cow: flex, then
+            extend); overrides ``peak``.
         sides: ``alternate`` (reps switch sides), ``one`` (all reps on the chosen side) or
             ``both`` (bilateral, side "both").
         contacts: one or two groups of joint names whose shapes rest on the floor. With two,
@@ -104,6 +106,11 @@ class Motion:
     metrics: tuple[str, ...] = ()
     faults: dict[str, FaultDef] = field(default_factory=dict)
     sway: float = 1.0
+    peaks: tuple[tuple[str, dict[str, float]], ...] = ()
+
+    def keyframes(self) -> tuple[tuple[str, dict[str, float]], ...]:
+        """The named peak poses a rep visits in order (``peaks``, else the single ``peak``)."""
+        return self.peaks or (("peak", self.peak),)
 
 
 _FLOOR_VIEWS = {"side": ("lateral",), "front": ("head",), "oblique": ("lateral", "head")}
@@ -279,5 +286,217 @@ BRIDGE = Motion(
     },
 )
 
+_STANDING_VIEWS = {"side": ("lateral",), "front": ("belly",), "oblique": ("lateral", "belly")}
+_STANDING_HEIGHTS = {"side": (0.8, 1.3), "front": (0.9, 1.4), "oblique": (0.9, 1.4)}
+_FEET = (("ankle_l", "ankle_r"),)
+_ARMS = ("elbow_angle_left_deg", "elbow_angle_right_deg")
+
+SIDE_LEG_LIFT = Motion(
+    name="side_leg_lift",
+    kind="reps",
+    long_axis=HEAD_X,
+    front=(0.0, 0.0, -1.0),  # lying on the right side, the left (working) leg on top
+    start={
+        "hip_abd_l": -2, "hip_abd_r": 0,
+        "knee_flex_l": 3, "knee_flex_r": 25, "hip_flex_r": 20,
+        "ankle_pf_l": 10, "ankle_pf_r": 20,
+        "shoulder_flex_r": 165, "elbow_flex_r": 40,
+        "shoulder_flex_l": 70, "elbow_flex_l": 30, "shoulder_abd_l": -25,
+        "neck_tilt": -12,
+    },
+    peak={"hip_abd_{s}": 38},
+    sides="one",
+    contacts=(("pelvis", "hip_l", "hip_r", "thorax", "shoulder_l", "shoulder_r", "lumbar"),),
+    anchors=("pelvis", "thorax"),
+    views={"front": ("belly",), "side": ("feet",), "oblique": ("belly", "feet")},
+    camera_height={"front": (0.9, 1.4), "side": (0.6, 1.0), "oblique": (0.9, 1.3)},
+    metrics=("leg_abduction_deg", "leg_forward_deg", "pelvis_rotation_deg", "shoulder_rotation_deg",
+             *_LEGS),
+    faults={
+        "pelvis_rocking": FaultDef(
+            "pelvis_rocking", "deg",
+            (Drive("pelvis_rotation_deg", {"pelvis_roll@{s}": 1.0, "hip_swing_{o}": 1.0}),),
+            "rep", "the pelvis and trunk roll backward as the leg lifts", 15,
+        ),
+        "leg_forward": FaultDef(
+            "leg_forward", "deg",
+            (Drive("leg_forward_deg", {"hip_flex_{s}": 1.0}, mode="absolute"),),
+            "rep", "the lifted leg drifts forward of the body line (hip flexes)", 20,
+        ),
+    },
+)
+
+CAT_COW = Motion(
+    name="cat_cow",
+    kind="reps",
+    long_axis=HEAD_X,
+    front=DOWN,
+    start=dict(BIRD_DOG.start),
+    peaks=(
+        ("flex", {  # cat: back rounds up, head drops; the thorax stays level
+            "pelvis_tilt": -18, "hip_flex_l": 72, "hip_flex_r": 72,
+            "spine_flex": 12, "thorax_flex": 6, "neck_flex": 30,
+        }),
+        ("extend", {  # cow: back sags, head lifts
+            "pelvis_tilt": 14, "hip_flex_l": 104, "hip_flex_r": 104,
+            "spine_flex": -9, "thorax_flex": -5, "neck_flex": -25,
+        }),
+    ),
+    sides="both",
+    contacts=BIRD_DOG.contacts,
+    anchors=BIRD_DOG.anchors,
+    views=_FLOOR_VIEWS,
+    camera_height=_FLOOR_HEIGHTS,
+    metrics=("lumbar_flexion_deg", "torso_elevation_deg", *_LEGS),
+    faults={
+        "flexion_range": FaultDef(
+            "flexion_range", "deg",
+            (Drive("lumbar_flexion_deg", {"pelvis_tilt": -0.6, "hip_flex_l": -0.6, "hip_flex_r": -0.6,
+                                           "spine_flex": 0.6}),),
+            "rep", "extra lumbar flexion at the cat pose, beyond the textbook range (for testing "
+            "a flexion cap)", 10,
+        ),
+    },
+)
+
+DEADLIFT = Motion(
+    name="deadlift",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={
+        "hip_flex_l": 5, "hip_flex_r": 5, "knee_flex_l": 8, "knee_flex_r": 8,
+        "ankle_pf_l": -3, "ankle_pf_r": -3, "hip_abd_l": 4, "hip_abd_r": 4,
+        "shoulder_flex_l": 5, "shoulder_flex_r": 5, "wrist_pron_l": -80, "wrist_pron_r": -80,
+    },
+    peak={  # hip hinge: trunk forward ~65 deg, knees soft, arms hanging
+        "pelvis_tilt": 65, "hip_flex_l": 80, "hip_flex_r": 80,
+        "knee_flex_l": 22, "knee_flex_r": 22, "ankle_pf_l": -7, "ankle_pf_r": -7,
+        "shoulder_flex_l": 68, "shoulder_flex_r": 68, "neck_flex": -15,
+    },
+    sides="both",
+    contacts=_FEET,
+    anchors=("ankle_l", "ankle_r"),
+    views=_STANDING_VIEWS,
+    camera_height=_STANDING_HEIGHTS,
+    metrics=("trunk_lean_deg", "lumbar_flexion_deg", "arm_elevation_deg", *_LEGS),
+    faults={
+        "spine_neutral": FaultDef(
+            "spine_neutral", "deg",
+            (Drive("lumbar_flexion_deg", {"spine_flex": 0.6, "thorax_flex": 0.4}),),
+            "rep", "the back rounds during the hinge (negative: arches)", 20,
+        ),
+        "straight_legs": FaultDef(
+            "straight_legs", "deg",
+            (Drive("knee_angle_left_deg", {"knee_flex_l": -1.0, "knee_flex_r": -1.0,
+                                            "ankle_pf_l": 1.0, "ankle_pf_r": 1.0}),),
+            "rep", "the knees straighten during the hinge (knee angle opens by the value)", 15,
+        ),
+    },
+)
+
+STRAIGHT_ARM_PULLDOWN = Motion(
+    name="straight_arm_pulldown",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={  # slight hinge, knees soft, straight arms up in front
+        "pelvis_tilt": 18, "hip_flex_l": 25, "hip_flex_r": 25,
+        "knee_flex_l": 15, "knee_flex_r": 15, "ankle_pf_l": -8, "ankle_pf_r": -8,
+        "hip_abd_l": 4, "hip_abd_r": 4,
+        "shoulder_flex_l": 128, "shoulder_flex_r": 128, "elbow_flex_l": 5, "elbow_flex_r": 5,
+        "wrist_pron_l": -80, "wrist_pron_r": -80, "neck_flex": -12,
+    },
+    peak={"shoulder_flex_l": 28, "shoulder_flex_r": 28},
+    sides="both",
+    contacts=_FEET,
+    anchors=("ankle_l", "ankle_r"),
+    views=_STANDING_VIEWS,
+    camera_height=_STANDING_HEIGHTS,
+    metrics=("trunk_lean_deg", "arm_elevation_deg", *_ARMS, *_LEGS),
+    faults={
+        "lean_back": FaultDef(
+            "lean_back", "deg",
+            (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
+            "rep", "the trunk leans back (lumbar over-arch) as the arms come down", 15,
+        ),
+        "arms_straight": FaultDef(
+            "arms_straight", "deg",
+            (Drive("elbow_angle_left_deg", {"elbow_flex_l": 1.0, "elbow_flex_r": 1.0}, sign=-1.0),),
+            "rep", "the elbows bend during the pull (elbow angle closes by the value)", 30,
+        ),
+    },
+)
+
+OVERHEAD_BALL_RAISE = Motion(
+    name="overhead_ball_raise",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={  # tall kneeling, hands together in front of the hips
+        "knee_flex_l": 90, "knee_flex_r": 90, "ankle_pf_l": 80, "ankle_pf_r": 80,
+        "hip_abd_l": 3, "hip_abd_r": 3,
+        "shoulder_flex_l": 25, "shoulder_flex_r": 25, "shoulder_abd_l": -12, "shoulder_abd_r": -12,
+        "elbow_flex_l": 10, "elbow_flex_r": 10, "wrist_pron_l": -90, "wrist_pron_r": -90,
+    },
+    peak={"shoulder_flex_l": 172, "shoulder_flex_r": 172, "shoulder_abd_l": -6, "shoulder_abd_r": -6},
+    sides="both",
+    contacts=(("knee_l", "knee_r", "ankle_l", "ankle_r"),),
+    anchors=("knee_l", "knee_r"),
+    views=_STANDING_VIEWS,
+    camera_height={"side": (0.6, 1.1), "front": (0.7, 1.2), "oblique": (0.7, 1.2)},
+    metrics=("trunk_lean_deg", "arm_elevation_deg", *_ARMS, "lumbar_flexion_deg"),
+    faults={
+        "lean_back": FaultDef(
+            "lean_back", "deg",
+            (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
+            "rep", "the trunk leans back (lumbar over-arch) as the arms go overhead", 12,
+        ),
+        "arms_straight": FaultDef(
+            "arms_straight", "deg",
+            (Drive("elbow_angle_left_deg", {"elbow_flex_l": 1.0, "elbow_flex_r": 1.0}, sign=-1.0),),
+            "rep", "the elbows bend on the way up", 30,
+        ),
+    },
+)
+
+ANTI_ROTATION = Motion(
+    name="anti_rotation",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={  # athletic stance, hands at the chest (Pallof press)
+        "hip_flex_l": 12, "hip_flex_r": 12, "knee_flex_l": 18, "knee_flex_r": 18,
+        "ankle_pf_l": -6, "ankle_pf_r": -6, "hip_abd_l": 10, "hip_abd_r": 10,
+        "shoulder_flex_l": 15, "shoulder_flex_r": 15, "shoulder_abd_l": -10, "shoulder_abd_r": -10,
+        "elbow_flex_l": 95, "elbow_flex_r": 95, "wrist_pron_l": -90, "wrist_pron_r": -90,
+    },
+    peak={"shoulder_flex_l": 88, "shoulder_flex_r": 88, "shoulder_abd_l": -18, "shoulder_abd_r": -18,
+          "elbow_flex_l": 3, "elbow_flex_r": 3},
+    sides="both",
+    contacts=_FEET,
+    anchors=("ankle_l", "ankle_r"),
+    views={"front": ("belly",), "side": ("lateral",), "oblique": ("lateral", "belly")},
+    camera_height=_STANDING_HEIGHTS,
+    metrics=("pelvis_rotation_deg", "shoulder_line_tilt_deg", "trunk_lean_deg", *_ARMS, *_LEGS),
+    faults={
+        "hip_rotation": FaultDef(
+            "hip_rotation", "deg",
+            (Drive("pelvis_rotation_deg", {"pelvis_roll": 1.0, "hip_swing_l": -1.0,
+                                            "hip_swing_r": 1.0, "spine_twist": -1.0}),),
+            "rep", "the hips turn (left hip back) while the arms press out", 15,
+        ),
+        "shoulder_dip": FaultDef(
+            "shoulder_dip", "deg",
+            (Drive("shoulder_line_tilt_deg", {"thorax_bend": 1.0}, sign=-1.0),),
+            "rep", "the trunk side-bends so the left shoulder drops", 10,
+        ),
+    },
+)
+
 #: Every exercise the renderer can film, by id.
-MOTIONS: dict[str, Motion] = {m.name: m for m in (PLANK, BIRD_DOG, CLAMSHELL, BRIDGE)}
+MOTIONS: dict[str, Motion] = {
+    m.name: m
+    for m in (PLANK, BIRD_DOG, CLAMSHELL, BRIDGE, SIDE_LEG_LIFT, CAT_COW, DEADLIFT,
+              STRAIGHT_ARM_PULLDOWN, OVERHEAD_BALL_RAISE, ANTI_ROTATION)
+}

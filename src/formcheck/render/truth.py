@@ -33,6 +33,14 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
 - ``hip_extension_deg`` (bridge): ``-bend_below_line(shoulder_mid, hip_mid, knee_mid)`` in the
   sagittal plane; 0 = shoulders, hips and knees in line, + = hips pushed past it (over-arch).
 - ``knee_width_ratio``: knee distance / ankle distance (below 1 = knees caving in).
+- ``trunk_lean_deg`` (standing and kneeling): hip_mid -> shoulder_mid from the world vertical in
+  the sagittal plane, + = leaning forward (toward the belly side), - = leaning back.
+- ``leg_forward_deg`` / ``leg_abduction_deg`` (side-lying leg lift): the working leg (hip ->
+  ankle) against the torso line continued (shoulder_mid -> hip_mid), in the body's sagittal
+  plane (+ = toward the front) and frontal plane (+ = out to the working side).
+- ``elbow_angle_{left,right}_deg``: ``joint_angle(shoulder, elbow, wrist)``, 180 = straight.
+- ``arm_elevation_deg``: shoulder_mid -> wrist_mid from straight down (0 = arms hanging, 90 =
+  forward and level, 180 = overhead).
 """
 
 from __future__ import annotations
@@ -183,6 +191,25 @@ def measure_angles(
             v = geometry.distance(lm[L.LEFT_KNEE], lm[L.RIGHT_KNEE]) / geometry.distance(
                 lm[L.LEFT_ANKLE], lm[L.RIGHT_ANKLE]
             )
+        elif name == "trunk_lean_deg":
+            front = pose.root_rot[:, 2] - (pose.root_rot[:, 2] @ _UP) * _UP
+            front = front / np.linalg.norm(front)
+            d = sh - hp
+            v = np.degrees(np.arctan2(d @ front, d @ _UP))
+        elif name in ("leg_forward_deg", "leg_abduction_deg"):
+            r = pose.root_rot
+            leg = (lm[L[f"{s.upper()}_ANKLE"]] - lm[L[f"{s.upper()}_HIP"]]) @ r
+            ref = (hp - sh) @ r
+            if name == "leg_forward_deg":
+                v = np.degrees(np.arctan2(leg[2], -leg[1]) - np.arctan2(ref[2], -ref[1]))
+            else:
+                v = sign * np.degrees(np.arctan2(leg[0], -leg[1]) - np.arctan2(ref[0], -ref[1]))
+        elif name.startswith("elbow_angle_"):
+            k = name.split("_")[2].upper()
+            v = geometry.joint_angle(lm[L[f"{k}_SHOULDER"]], lm[L[f"{k}_ELBOW"]], lm[L[f"{k}_WRIST"]])
+        elif name == "arm_elevation_deg":
+            wr = _mid(lm, L.LEFT_WRIST, L.RIGHT_WRIST)
+            v = geometry.joint_angle(wr - sh, np.zeros(3), -_UP)
         else:
             raise ValueError(f"unknown truth metric {name!r}")
         out[name] = float(v)
@@ -211,14 +238,16 @@ class FaultTruth(BaseModel):
 
 class RepTruth(BaseModel):
     """One rep: ``side`` is the working side (``left``/``right``, ``both`` when bilateral);
-    ``peak_s`` is the middle of the top pause; ``end_s`` is when the body is back at the start
-    pose."""
+    ``peak_s`` is the middle of the (first) top pause; ``end_s`` is when the body is back at the
+    start pose. ``peaks`` names every peak pose with the middle of its pause (cat/cow: flex,
+    extend). ``faults``: faults at full size in this rep."""
 
     index: int
     side: str
     start_s: float
     peak_s: float
     end_s: float
+    peaks: dict[str, float] = Field(default_factory=dict)
     faults: list[str] = Field(default_factory=list)
 
 
@@ -244,11 +273,14 @@ class FrameTruth(BaseModel):
     """One frame. ``landmarks_px``: the true 3D landmark positions projected through the camera,
     (33, 2) pixels, MediaPipe order. ``landmarks_world``: (33, 3) metres, origin the hip
     midpoint, camera-aligned axes like MediaPipe's world landmarks (x image right, y down, z away
-    from the camera). ``fault_levels``: each fault's size at this instant, in its unit."""
+    from the camera). ``phase``: rest, rise, top, lower (reps) or hold; ``pose``: the peak pose
+    the rep is moving to or from. ``fault_levels``: each fault's size at this instant, in its
+    unit."""
 
     t_ms: int
     phase: str
     rep: int | None = None
+    pose: str | None = None
     fault_levels: dict[str, float] = Field(default_factory=dict)
     landmarks_px: list[list[float]]
     landmarks_world: list[list[float]]
