@@ -1,0 +1,157 @@
+"""``formcheck sessions list|show|export|delete|patient`` through Typer's CliRunner (on a local
+app that registers them as cli.py will), and the export files' content."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_store import _outputs, report, rep, synthetic_video, three_reps
+from tests.test_store_db import (  # noqa: F401  (fixtures)
+    db_url,
+    postgres_admin_url,
+    postgres_template,
+    store,
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def same_data_dir(tmp_path, monkeypatch):
+    """The commands find the clips where the ``store`` fixture keeps them."""
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def app():
+    from formcheck.store.cli import _local_app
+
+    return _local_app()
+
+
+@pytest.fixture
+def saved(store, tmp_path):
+    """One session of P-017 (3 clamshell reps, rep 2 flagged and overruled with a note, with a
+    clip) and one of P-other."""
+    from formcheck.store import save_analysis
+
+    store.add_patient("P-017", clips_opt_in=True)
+    video = synthetic_video(tmp_path / "annotated.mp4")
+    s = save_analysis(three_reps(), _outputs(tmp_path, video), patient="P-017", store=store)
+    flagged = store.session_detail(s.session_id).sets[0].items[1]
+    store.add_review("rep", flagged.id, "overrule", reviewer="T. Smith", note="=camera moved, not the pelvis")
+    save_analysis(report([rep(1, 0, 1)]), None, patient="P-other", store=store)
+    return s
+
+
+def test_list_and_show(app, db_url, saved):
+    out = runner.invoke(app, ["sessions", "list", "--db", db_url, "--patient", "P-017"])
+    assert out.exit_code == 0, out.output
+    assert "P-017" in out.output and "P-other" not in out.output
+    out = runner.invoke(app, ["sessions", "show", str(saved.session_id), "--db", db_url])
+    assert out.exit_code == 0, out.output
+    assert "rep 2 (right)" in out.output and "pelvis_rocking overruled" in out.output
+    assert "note by T. Smith" in out.output and "clip" in out.output
+
+
+def test_unknown_session_is_a_clean_error(app, db_url, store):
+    out = runner.invoke(app, ["sessions", "show", "999", "--db", db_url])
+    assert out.exit_code == 2
+    assert "no session with id 999" in out.output and "Traceback" not in out.output
+
+
+def test_export_csv_content(app, db_url, saved, tmp_path):
+    out = runner.invoke(app, ["sessions", "export", str(saved.session_id), "--db", db_url, "-o",
+                              str(tmp_path / "exp"), "--no-pdf"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(open(tmp_path / "exp" / f"session-{saved.session_id}-reps.csv", encoding="utf-8")))
+    assert [(r["index"], r["side"], r["flags"], r["score"]) for r in rows] == [
+        ("1", "left", "", "100"), ("2", "right", "pelvis_rocking", "70"), ("3", "left", "", "100")]
+    assert rows[1]["verdicts"] == "pelvis_rocking=overrule"
+    assert rows[1]["notes"] == "'=camera moved, not the pelvis"  # no formula injection
+    assert rows[1]["clip"] == "yes" and rows[0]["clip"] == ""
+    assert rows[1]["metric_pelvis_rocking"] == "22" and rows[0]["start_s"] == "0.5"
+    assert {r["patient"] for r in rows} == {"P-017"}
+
+
+def test_export_pdf_pages_and_text(app, db_url, saved, tmp_path):
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdftotext, pdfinfo) not installed")
+    out = runner.invoke(app, ["sessions", "export", str(saved.session_id), "--db", db_url, "-o",
+                              str(tmp_path / "exp"), "--no-csv"])
+    assert out.exit_code == 0, out.output
+    pdf = tmp_path / "exp" / f"session-{saved.session_id}.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(text.split())  # table cells wrap: compare words, not lines
+    for expected in ("Session report: P-017", "Clamshell (set", "Status: complete", "rep 2",
+                     "pelvis_rocking: overruled", "camera moved, not the pelvis", "by T. Smith", "page 1/1"):
+        assert expected in text, expected
+    assert text.count("pass") >= 2  # reps 1 and 3
+
+
+def test_a_long_session_pdf_runs_to_several_pages(store, tmp_path):
+    from formcheck.store import save_analysis
+    from formcheck.store.export import write_session_pdf
+
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils not installed")
+    reps = [rep(i, 2.0 * i, 2.0 * i + 1, ("pelvis_rocking",) if i % 3 == 0 else ()) for i in range(1, 121)]
+    s = save_analysis(report(reps), None, patient="P-long", store=store)
+    pdf = write_session_pdf(store.session_detail(s.session_id), tmp_path / "long.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(x for x in info.splitlines() if x.startswith("Pages:")).split()[1])
+    assert pages >= 3
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "rep 120" in text and f"page {pages}/{pages}" in text
+
+
+def test_delete_patient_needs_confirmation_and_removes_clips(app, db_url, saved, store):
+    clip = store.session_detail(saved.session_id).sets[0].items[1].clip
+    out = runner.invoke(app, ["sessions", "delete", "--patient", "P-017", "--db", db_url], input="n\n")
+    assert out.exit_code == 1 and clip.is_file()
+    out = runner.invoke(app, ["sessions", "delete", "--patient", "P-017", "--db", db_url, "--yes"])
+    assert out.exit_code == 0, out.output
+    assert "1 clip file removed" in out.output
+    assert not clip.exists()
+    out = runner.invoke(app, ["sessions", "list", "--db", db_url])
+    assert "P-017" not in out.output and "P-other" in out.output
+
+
+def test_delete_needs_exactly_one_target(app, db_url, store):
+    out = runner.invoke(app, ["sessions", "delete", "--db", db_url])
+    assert out.exit_code == 2 and "give a session id or --patient" in out.output
+
+
+def test_patient_command_sets_clip_opt_in(app, db_url, store):
+    out = runner.invoke(app, ["sessions", "patient", "P-new", "--clips", "--db", db_url])
+    assert out.exit_code == 0 and "clips kept" in out.output
+    assert store.patient("P-new").clips_opt_in
+    out = runner.invoke(app, ["sessions", "patient", "P-new", "--no-clips", "--db", db_url])
+    assert "clips not kept" in out.output and not store.patient("P-new").clips_opt_in
+
+
+def test_data_dir_option_and_env(app, tmp_path, monkeypatch):
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    out = runner.invoke(app, ["sessions", "patient", "P-1", "--data-dir", str(tmp_path / "d")])
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "d" / "formcheck.db").is_file()
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "d"))
+    out = runner.invoke(app, ["sessions", "list"])
+    assert out.exit_code == 0 and "no sessions stored" in out.output
+
+
+def test_unreachable_database_is_a_clean_error(app, tmp_path):
+    out = runner.invoke(app, ["sessions", "list", "--db", "postgresql://nobody:secret@127.0.0.1:1/none",
+                              "--data-dir", str(tmp_path)])
+    assert out.exit_code == 2
+    assert "cannot open the session store" in out.output
+    assert "secret" not in out.output  # the password is never printed
