@@ -312,7 +312,7 @@ def batch(
     def on_result(r: ClipResult, n: int, total: int) -> None:
         bar.total = total
         bar.update(n - bar.n)
-        if r.status == "failed":
+        if r.status == "failed" and not quiet:
             bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
 
     store = None
