@@ -91,7 +91,11 @@ ALL_FAULTS = [(m.name, f.check_id, f.default) for m in MOTIONS.values() for f in
 def test_every_declared_fault_moves_its_metrics_by_exactly_its_value(exercise, fault, value):
     anim = animator(exercise, [(fault, value)], seconds=8)
     correct = animator(exercise, seconds=8)
-    t = anim.reps[0].peak if anim.reps else 2.0
+    t = 2.0
+    if anim.reps:
+        names = [name for name, _ in MOTIONS[exercise].keyframes()]
+        peak = MOTIONS[exercise].faults[fault].peak
+        t = anim.reps[0].segments[names.index(peak) if peak else 0].peak
     for drive in MOTIONS[exercise].faults[fault].drives:
         base = 0.0 if drive.mode == "absolute" else angle_at(correct, t, drive.metric)
         assert angle_at(anim, t, drive.metric) == pytest.approx(base + drive.sign * value, abs=0.05)
@@ -383,3 +387,15 @@ def test_render_command_reports_bad_options(tmp_path):
     result = runner.invoke(app, ["render", "burpee", "--out", str(tmp_path / "a.mp4")])
     assert result.exit_code == 1
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_missing_moderngl_is_a_clear_formcheck_error(monkeypatch, tmp_path):
+    from formcheck.errors import FormcheckError
+    from formcheck.render import RenderUnavailableError
+
+    monkeypatch.setitem(__import__("sys").modules, "moderngl", None)  # makes `import moderngl` fail
+    spec = RenderSpec("plank", tmp_path / "x.mp4", seconds=1, fps=10, size=(64, 64))
+    with pytest.raises(RenderUnavailableError, match="libegl1 libegl-mesa0 libgl1-mesa-dri") as info:
+        render_clip(spec)
+    assert isinstance(info.value, FormcheckError)
+    assert "formcheck[render]" in str(info.value)

@@ -8,6 +8,15 @@ and written as an H.264 MP4 plus a ``.truth.json`` (:mod:`.truth`).
 
 from .command import RenderSpec, load_truth, render_clip, truth_path_for
 from .motions import MOTIONS
+from .scene import RenderUnavailableError
 from .truth import RenderTruth
 
-__all__ = ["MOTIONS", "RenderSpec", "RenderTruth", "load_truth", "render_clip", "truth_path_for"]
+__all__ = [
+    "MOTIONS",
+    "RenderSpec",
+    "RenderTruth",
+    "RenderUnavailableError",
+    "load_truth",
+    "render_clip",
+    "truth_path_for",
+]

@@ -227,13 +227,16 @@ class Animator:
             st.fault_levels[f.fault.check_id] = f.value * self._envelope(f, t, st)
         return st
 
-    def _span(self, f: AppliedFault) -> tuple[float, float]:
+    def span(self, f: AppliedFault) -> tuple[float, float]:
+        """The fault's time span in seconds (the whole clip when not limited)."""
         return f.span if f.span is not None else (0.0, self.seconds)
 
     def _envelope(self, f: AppliedFault, t: float, st: FrameState) -> float:
-        a, b = self._span(f)
+        a, b = self.span(f)
         if f.fault.envelope == "rep":
             if st.rep is None or not a <= st.rep.peak <= b:
+                return 0.0
+            if f.fault.peak is not None and self.motion.keyframes()[st.peak_index][0] != f.fault.peak:
                 return 0.0
             return st.progress
         if f.span is None:
@@ -253,7 +256,7 @@ class Animator:
         """Faults that reach full size in ``rep``."""
         out = []
         for f in self.faults:
-            a, b = self._span(f)
+            a, b = self.span(f)
             if a <= rep.peak <= b:
                 out.append(f.fault.check_id)
         return out
@@ -286,17 +289,18 @@ class Animator:
             return self._scales[key]
         drive = f.fault.drives[drive_index]
         progress = 1.0 if f.fault.envelope == "rep" else 0.0
-        base = self._pose_dofs(side, progress)
+        names = [name for name, _ in self.motion.keyframes()]
+        base = self._pose_dofs(side, progress, names.index(f.fault.peak) if f.fault.peak else 0)
         dside = side if self.motion.sides != "both" else "both"
         ctx = self._context_for(side, None)
-        names = (drive.metric,)
+        metric_names = (drive.metric,)
 
         def metric(k: float) -> float:
             dofs = dict(base)
             for kk, w in resolve(drive.dofs, dside).items():
                 dofs[kk] = dofs.get(kk, 0.0) + w * k
             placed = self.place(dofs, 0.0, sway=False)
-            return measure_angles(names, placed.pose, placed.landmarks, ctx)[drive.metric]
+            return measure_angles(metric_names, placed.pose, placed.landmarks, ctx)[drive.metric]
 
         target = drive.sign * f.value
         if drive.mode == "delta":

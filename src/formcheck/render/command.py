@@ -206,139 +206,125 @@ def _r(values: np.ndarray, digits: int) -> list:
     return np.round(np.asarray(values, dtype=float), digits).tolist()
 
 
-def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderTruth]:
-    """Render ``spec.out`` (H.264 MP4) and ``spec.truth_path``; return both.
+@dataclass(frozen=True)
+class _Shot:
+    """Every random choice of one clip, drawn from the seed in a fixed order."""
 
-    Raises:
-        RenderUnavailableError: moderngl or EGL is missing.
-        OutputError: the output cannot be written.
-        ValueError: an impossible combination (e.g. too many reps for the clip).
-    """
-    from formcheck import __version__
-    from formcheck.video_writer import H264Writer
+    body: BodyParams
+    appearance: object  # scene.Appearance (imported lazily with the scene)
+    fps: float
+    facing: str
+    camera_height: float
+    fov: float
+    fill: float
+    yaw_offset: float
+    roll: float
+    sway_rng: np.random.Generator
+    wall_distance: float
+    noise_rng: np.random.Generator
 
-    from .scene import Appearance, SceneRenderer
 
-    motion = MOTIONS[spec.exercise]
+def _draw_shot(spec: RenderSpec, motion: Motion, appearance_cls) -> _Shot:
     rng = np.random.default_rng(spec.seed)
     body = spec.body or BodyParams.sample(rng)
-    appearance = Appearance.sample(rng)
+    appearance = appearance_cls.sample(rng)
     fps = spec.fps or float(FPS_CHOICES[rng.integers(len(FPS_CHOICES))])
     facing = spec.side[0] if spec.side else ("l" if rng.uniform() < 0.5 else "r")
     lo, hi = motion.camera_height[spec.view]
-    cam_height = spec.camera_height if spec.camera_height is not None else float(rng.uniform(lo, hi))
-    fov = float(rng.uniform(40.0, 52.0))
-    fill = float(rng.uniform(0.72, 0.86))
-    yaw_off = float(rng.uniform(-8.0, 8.0))
-    roll = float(rng.uniform(-2.0, 2.0))
+    height = spec.camera_height if spec.camera_height is not None else float(rng.uniform(lo, hi))
+    fov, fill = float(rng.uniform(40.0, 52.0)), float(rng.uniform(0.72, 0.86))
+    yaw, roll = float(rng.uniform(-8.0, 8.0)), float(rng.uniform(-2.0, 2.0))
     sway_rng = np.random.default_rng(rng.integers(2**32))
+    wall_distance = float(rng.uniform(1.2, 2.5))
+    noise_rng = np.random.default_rng(rng.integers(2**32))
+    return _Shot(body, appearance, fps, facing, height, fov, fill, yaw, roll, sway_rng,
+                 wall_distance, noise_rng)
 
-    faults = [
-        AppliedFault(motion.faults[k], float(v), spec.fault_spans.get(k)) for k, v in spec.faults.items()
-    ]
-    anim = Animator(motion, body, facing, spec.seconds, spec.reps, faults, sway_rng)
 
-    n_frames = int(np.floor(spec.seconds * fps + 1e-9))
-    times = np.arange(n_frames) / fps
-    frames = [anim.frame(float(t)) for t in times]
-
-    # camera: frame every landmark plus a margin for the body's thickness
-    direction = _view_direction(motion, spec.view, anim.base_rot, facing)
-    c, s = np.cos(np.radians(yaw_off)), np.sin(np.radians(yaw_off))
+def _aim(spec: RenderSpec, motion: Motion, anim: Animator, frames, shot: _Shot) -> Camera:
+    """The camera for the view: every landmark of the clip in frame, plus a margin for the
+    body's thickness."""
+    direction = _view_direction(motion, spec.view, anim.base_rot, shot.facing)
+    c, s = np.cos(np.radians(shot.yaw_offset)), np.sin(np.radians(shot.yaw_offset))
     direction = np.array([c * direction[0] - s * direction[2], 0.0, s * direction[0] + c * direction[2]])
     pts = np.concatenate([p.landmarks for _, p, _ in frames[:: max(1, len(frames) // 40)]])
     pts = np.concatenate([pts + off for off in np.eye(3) * 0.08] + [pts - off for off in np.eye(3) * 0.08])
-    camera = place_camera(pts, direction, cam_height, fov, spec.size, fill, roll)
+    return place_camera(pts, direction, shot.camera_height, shot.fov, spec.size, shot.fill, shot.roll)
 
-    hips0 = frames[0][1].landmarks[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
-    dist = np.linalg.norm(hips0 - np.asarray(camera.eye), axis=1)
-    hip_width = np.linalg.norm(hips0[0] - hips0[1])
-    side_facing = None
-    if abs(dist[0] - dist[1]) > 0.3 * hip_width:
-        side_facing = "left" if dist[0] < dist[1] else "right"
 
-    # the mat and the wall behind the body
-    pelvis = frames[0][1].pose.pos[JOINT_INDEX["pelvis"]]
+def _side_facing(camera: Camera, landmarks: np.ndarray) -> str | None:
+    """The body side nearer the camera, or None when the hips are about equally far."""
+    hips = landmarks[[Landmark.LEFT_HIP, Landmark.RIGHT_HIP]]
+    dist = np.linalg.norm(hips - np.asarray(camera.eye), axis=1)
+    if abs(dist[0] - dist[1]) <= 0.3 * np.linalg.norm(hips[0] - hips[1]):
+        return None
+    return "left" if dist[0] < dist[1] else "right"
+
+
+def _room(anim: Animator, frames, camera: Camera, shot: _Shot):
+    """The exercise mat under the body (x0, z0, x1, z1) and the wall behind it (point, normal)."""
     long_h = anim.base_rot[:, 1] * np.array([1.0, 0.0, 1.0])
-    mat_len, mat_w = 1.85, 0.65
-    if np.linalg.norm(long_h) > 0.5:
-        axis_x = abs(long_h[0]) > abs(long_h[2])
-    else:
-        axis_x = True
-    centre = np.array([p.landmarks[:, [0, 2]].mean(axis=0) for _, p, _ in frames[:: max(1, len(frames) // 10)]]).mean(axis=0)
-    hx, hz = (mat_len / 2, mat_w / 2) if axis_x else (mat_w / 2, mat_len / 2)
-    mat_rect = (centre[0] - hx, centre[1] - hz, centre[0] + hx, centre[1] + hz)
-    wall_dist = float(rng.uniform(1.2, 2.5))
-    wall_point = pelvis * np.array([1.0, 0.0, 1.0]) - direction * wall_dist
-    wall = (wall_point, direction)
+    along_x = abs(long_h[0]) > abs(long_h[2]) if np.linalg.norm(long_h) > 0.5 else True
+    centre = np.mean([p.landmarks[:, [0, 2]].mean(axis=0) for _, p, _ in frames[:: max(1, len(frames) // 10)]], axis=0)
+    hx, hz = (1.85 / 2, 0.65 / 2) if along_x else (0.65 / 2, 1.85 / 2)
+    mat = (centre[0] - hx, centre[1] - hz, centre[0] + hx, centre[1] + hz)
+    toward_camera = (np.asarray(camera.eye) - np.asarray(camera.target)) * np.array([1.0, 0.0, 1.0])
+    toward_camera /= np.linalg.norm(toward_camera)
+    pelvis = frames[0][1].pose.pos[JOINT_INDEX["pelvis"]] * np.array([1.0, 0.0, 1.0])
+    return mat, (pelvis - toward_camera * shot.wall_distance, toward_camera)
 
-    spec.out.parent.mkdir(parents=True, exist_ok=True)
-    truth_frames: list[FrameTruth] = []
-    started = time.perf_counter()
-    noise_rng = np.random.default_rng(rng.integers(2**32))
-    with SceneRenderer(spec.size[0], spec.size[1], appearance, mat_rect, wall) as scene, H264Writer(
-        spec.out, spec.size[0], spec.size[1], fps=fps, crf=spec.crf
-    ) as writer:
-        for i, (t, (st, placed, angles)) in enumerate(zip(times, frames)):
-            img = scene.render(camera, placed.surface)
-            if appearance.noise > 0:
-                noisy = img.astype(np.float32) + noise_rng.normal(0, appearance.noise, img.shape)
-                img = np.clip(noisy, 0, 255).astype(np.uint8)
-            t_ms = int(round(t * 1000))
-            writer.write(img, t_ms)
-            lm = placed.landmarks
-            px = camera.project(lm)
-            hip_mid = (lm[Landmark.LEFT_HIP] + lm[Landmark.RIGHT_HIP]) / 2
-            world = (lm - hip_mid) @ camera.axes().T
-            truth_frames.append(
-                FrameTruth(
-                    t_ms=t_ms,
-                    phase=st.phase,
-                    rep=None if st.rep is None else st.rep.index,
-                    pose=None if st.rep is None else motion.keyframes()[st.peak_index][0],
-                    fault_levels={k: round(v, 3) for k, v in st.fault_levels.items()},
-                    landmarks_px=_r(px, 1),
-                    landmarks_world=_r(world, 3),
-                    angles={k: round(v, 2) for k, v in angles.items()},
-                )
-            )
-            if progress and (i % 10 == 0 or i == n_frames - 1):
-                rate = (i + 1) / (time.perf_counter() - started)
-                print(f"\rframe {i + 1}/{n_frames} ({rate:.1f} fps)", end="", file=sys.stderr)
-    if progress:
-        print(file=sys.stderr)
 
-    side_name = {"l": "left", "r": "right", "both": "both"}
-    truth = RenderTruth(
+def _frame_truth(t: float, st, placed, angles, camera: Camera, motion: Motion) -> FrameTruth:
+    lm = placed.landmarks
+    hip_mid = (lm[Landmark.LEFT_HIP] + lm[Landmark.RIGHT_HIP]) / 2
+    return FrameTruth(
+        t_ms=int(round(t * 1000)),
+        phase=st.phase,
+        rep=None if st.rep is None else st.rep.index,
+        pose=None if st.rep is None else motion.keyframes()[st.peak_index][0],
+        fault_levels={k: round(v, 3) for k, v in st.fault_levels.items()},
+        landmarks_px=_r(camera.project(lm), 1),
+        landmarks_world=_r((lm - hip_mid) @ camera.axes().T, 3),
+        angles={k: round(v, 2) for k, v in angles.items()},
+    )
+
+
+_SIDE_NAMES = {"l": "left", "r": "right", "both": "both"}
+
+
+def _clip_truth(spec, motion, anim, shot, camera, faults, frames_truth, side_facing) -> RenderTruth:
+    from formcheck import __version__
+
+    return RenderTruth(
         formcheck_version=__version__,
         exercise=spec.exercise,
         view=spec.view,
         side_facing_camera=side_facing,
-        working_side=side_name[facing],
-        fps=fps,
+        working_side=_SIDE_NAMES[shot.facing],
+        fps=shot.fps,
         size=list(spec.size),
         seconds=spec.seconds,
         seed=spec.seed,
         command=spec.to_command(),
-        body={k: float(v) for k, v in body.__dict__.items()},
+        body={k: float(v) for k, v in shot.body.__dict__.items()},
         camera=CameraTruth(
             eye=_r(camera.eye, 4),
             target=_r(camera.target, 4),
-            fov_y_deg=round(fov, 3),
-            roll_deg=round(roll, 3),
-            height_m=round(cam_height, 4),
+            fov_y_deg=round(shot.fov, 3),
+            roll_deg=round(shot.roll, 3),
+            height_m=round(shot.camera_height, 4),
             distance_m=round(float(np.linalg.norm(np.subtract(camera.eye, camera.target))), 4),
-            yaw_offset_deg=round(yaw_off, 3),
+            yaw_offset_deg=round(shot.yaw_offset, 3),
             focal_px=round(camera.focal_px, 3),
         ),
-        appearance=appearance.to_dict(),
+        appearance=shot.appearance.to_dict(),
         faults=[
             FaultTruth(
                 check_id=f.fault.check_id,
                 value=f.value,
                 unit=f.fault.unit,
-                start_s=anim._span(f)[0],
-                end_s=anim._span(f)[1],
+                start_s=anim.span(f)[0],
+                end_s=anim.span(f)[1],
                 envelope=f.fault.envelope,
                 ramp_s=anim.ramp_s(f),
                 description=f.fault.description,
@@ -348,7 +334,7 @@ def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderT
         reps=[
             RepTruth(
                 index=r.index,
-                side=side_name[r.side],
+                side=_SIDE_NAMES[r.side],
                 start_s=round(r.start, 4),
                 peak_s=round(r.peak, 4),
                 end_s=round(r.end, 4),
@@ -358,8 +344,61 @@ def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderT
             for r in anim.reps
         ],
         hold=HoldTruth(start_s=0.0, end_s=spec.seconds) if motion.kind == "hold" else None,
-        frames=truth_frames,
+        frames=frames_truth,
     )
+
+
+def render_clip(spec: RenderSpec, progress: bool = False) -> tuple[Path, RenderTruth]:
+    """Render ``spec.out`` (H.264 MP4) and ``spec.truth_path``; return both.
+
+    Example::
+
+        video, truth = render_clip(RenderSpec("plank", Path("out/sag.mp4"), faults={"hip_sag": 12}))
+        truth.angle_series("hip_bend_deg")  # 12.0 in every frame
+
+    Raises:
+        RenderUnavailableError: moderngl or EGL is missing.
+        OutputError: the output cannot be written.
+        ValueError: an impossible combination (e.g. too many reps for the clip).
+    """
+    from formcheck.video_writer import H264Writer
+
+    from .scene import Appearance, SceneRenderer
+
+    motion = MOTIONS[spec.exercise]
+    shot = _draw_shot(spec, motion, Appearance)
+    faults = [
+        AppliedFault(motion.faults[k], float(v), spec.fault_spans.get(k)) for k, v in spec.faults.items()
+    ]
+    anim = Animator(motion, shot.body, shot.facing, spec.seconds, spec.reps, faults, shot.sway_rng)
+    times = np.arange(int(np.floor(spec.seconds * shot.fps + 1e-9))) / shot.fps
+    frames = [anim.frame(float(t)) for t in times]
+    camera = _aim(spec, motion, anim, frames, shot)
+    mat, wall = _room(anim, frames, camera, shot)
+
+    spec.out.parent.mkdir(parents=True, exist_ok=True)
+    frames_truth: list[FrameTruth] = []
+    started = time.perf_counter()
+    noise = shot.appearance.noise
+    w, h = spec.size
+    with SceneRenderer(w, h, shot.appearance, mat, wall) as scene, H264Writer(
+        spec.out, w, h, fps=shot.fps, crf=spec.crf
+    ) as writer:
+        for i, (t, (st, placed, angles)) in enumerate(zip(times, frames)):
+            img = scene.render(camera, placed.surface)
+            if noise > 0:
+                noisy = img.astype(np.float32) + shot.noise_rng.normal(0, noise, img.shape)
+                img = np.clip(noisy, 0, 255).astype(np.uint8)
+            truth_frame = _frame_truth(float(t), st, placed, angles, camera, motion)
+            writer.write(img, truth_frame.t_ms)
+            frames_truth.append(truth_frame)
+            if progress and (i % 10 == 0 or i == len(times) - 1):
+                rate = (i + 1) / (time.perf_counter() - started)
+                print(f"\rframe {i + 1}/{len(times)} ({rate:.1f} fps)", end="", file=sys.stderr)
+    if progress:
+        print(file=sys.stderr)
+    side_facing = _side_facing(camera, frames[0][1].landmarks)
+    truth = _clip_truth(spec, motion, anim, shot, camera, faults, frames_truth, side_facing)
     try:
         spec.truth_path.write_text(json.dumps(truth.model_dump(), separators=(",", ":")))
     except OSError as exc:

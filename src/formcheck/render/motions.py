@@ -56,6 +56,8 @@ class FaultDef:
             for the whole span).
         description: what it looks like.
         default: a typical value, used in help texts and samples.
+        peak: for motions with several peak poses, the one the fault shows at (None = all;
+            the drive is solved at the first).
     """
 
     check_id: str
@@ -64,6 +66,7 @@ class FaultDef:
     envelope: str
     description: str
     default: float
+    peak: str | None = None
 
 
 @dataclass(frozen=True)
@@ -334,12 +337,12 @@ CAT_COW = Motion(
     start=dict(BIRD_DOG.start),
     peaks=(
         ("flex", {  # cat: back rounds up, head drops; the thorax stays level
-            "pelvis_tilt": -18, "hip_flex_l": 72, "hip_flex_r": 72,
-            "spine_flex": 12, "thorax_flex": 6, "neck_flex": 30,
+            "pelvis_tilt": -22, "hip_flex_l": 68, "hip_flex_r": 68,
+            "spine_flex": 15, "thorax_flex": 8, "neck_flex": 32,
         }),
         ("extend", {  # cow: back sags, head lifts
-            "pelvis_tilt": 14, "hip_flex_l": 104, "hip_flex_r": 104,
-            "spine_flex": -9, "thorax_flex": -5, "neck_flex": -25,
+            "pelvis_tilt": 16, "hip_flex_l": 106, "hip_flex_r": 106,
+            "spine_flex": -10, "thorax_flex": -6, "neck_flex": -28,
         }),
     ),
     sides="both",
@@ -494,9 +497,51 @@ ANTI_ROTATION = Motion(
     },
 )
 
+SQUAT_TO_ROW = Motion(
+    name="squat_to_row",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={  # standing, arms straight forward holding the band
+        "hip_flex_l": 3, "hip_flex_r": 3, "knee_flex_l": 5, "knee_flex_r": 5,
+        "ankle_pf_l": -2, "ankle_pf_r": -2, "hip_abd_l": 8, "hip_abd_r": 8,
+        "shoulder_flex_l": 85, "shoulder_flex_r": 85, "shoulder_abd_l": -8, "shoulder_abd_r": -8,
+        "elbow_flex_l": 5, "elbow_flex_r": 5, "wrist_pron_l": -90, "wrist_pron_r": -90,
+    },
+    peaks=(
+        ("squat", {  # thighs near level, trunk leaning ~40 deg, arms kept forward
+            "pelvis_tilt": 40, "hip_flex_l": 118, "hip_flex_r": 118,
+            "knee_flex_l": 108, "knee_flex_r": 108, "ankle_pf_l": -30, "ankle_pf_r": -30,
+            "shoulder_flex_l": 128, "shoulder_flex_r": 128, "neck_flex": -20,
+        }),
+        ("row", {  # standing tall, elbows pulled back
+            "shoulder_flex_l": -25, "shoulder_flex_r": -25, "shoulder_abd_l": 5, "shoulder_abd_r": 5,
+            "elbow_flex_l": 105, "elbow_flex_r": 105,
+        }),
+    ),
+    sides="both",
+    contacts=_FEET,
+    anchors=("ankle_l", "ankle_r"),
+    views=_STANDING_VIEWS,
+    camera_height=_STANDING_HEIGHTS,
+    metrics=("trunk_lean_deg", "lumbar_flexion_deg", "arm_elevation_deg", *_ARMS, *_LEGS),
+    faults={
+        "spine_neutral": FaultDef(
+            "spine_neutral", "deg",
+            (Drive("lumbar_flexion_deg", {"spine_flex": 0.6, "thorax_flex": 0.4}),),
+            "rep", "the back rounds at the bottom of the squat", 20, peak="squat",
+        ),
+        "lean_back": FaultDef(
+            "lean_back", "deg",
+            (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
+            "rep", "the trunk leans back as the elbows pull back in the row", 12, peak="row",
+        ),
+    },
+)
+
 #: Every exercise the renderer can film, by id.
 MOTIONS: dict[str, Motion] = {
     m.name: m
     for m in (PLANK, BIRD_DOG, CLAMSHELL, BRIDGE, SIDE_LEG_LIFT, CAT_COW, DEADLIFT,
-              STRAIGHT_ARM_PULLDOWN, OVERHEAD_BALL_RAISE, ANTI_ROTATION)
+              STRAIGHT_ARM_PULLDOWN, OVERHEAD_BALL_RAISE, ANTI_ROTATION, SQUAT_TO_ROW)
 }

@@ -417,7 +417,7 @@ def _sided_shapes() -> list[Ellipsoid | Capsule]:
             Capsule((f"hip_{s}", (sx * 0.02, 0.0, 0.0)), (f"knee_{s}", o), 0.085, 0.052, "pants"),
             Capsule((f"knee_{s}", o), (f"ankle_{s}", o), 0.052, 0.036, "pants"),
             Ellipsoid(f"ankle_{s}", (0.0, -0.045, 0.055), (0.045, 0.038, 0.13), "shoes", False),
-            Ellipsoid(f"neck", (sx * 0.075, HEAD_CENTER[1], HEAD_CENTER[2] - 0.005),
+            Ellipsoid("neck", (sx * 0.075, HEAD_CENTER[1], HEAD_CENTER[2] - 0.005),
                       (0.014, 0.030, 0.020), "skin", False),
         ]
         # face: eye whites, irises, brows
