@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from _common import MEDIA, machine, table
+
 from formcheck.store.batch import run_batch
 
 #: Real-person mp4 clips of a few seconds, so decoding and pose dominate, not start-up.
@@ -28,7 +29,7 @@ CLIPS = ("plank__kaiakol-001.mp4", "plank__kaiakol-002.mp4", "plank__kaiakol-004
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clips", type=int, default=6, help="how many clips (at most %d)" % len(CLIPS))
+    parser.add_argument("--clips", type=int, default=6, help=f"how many clips (at most {len(CLIPS)})")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--video", action="store_true", help="also write annotated videos")
     args = parser.parse_args()

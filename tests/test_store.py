@@ -15,14 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_store_db import (  # noqa: F401  (fixtures)
-    db_url,
-    empty_db_url,
-    postgres_admin_url,
-    postgres_template,
-    store,
-)
-
 from formcheck.report import (
     CheckSummary,
     FlagDetail,
@@ -31,6 +23,14 @@ from formcheck.report import (
     ProcessingInfo,
     RepReport,
     SessionReport,
+)
+from tests.test_store_db import (  # noqa: F401  (fixtures)
+    SQLITE_ONLY,
+    db_url,
+    empty_db_url,
+    postgres_admin_url,
+    postgres_template,
+    store,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,6 +143,7 @@ def test_saved_analysis_is_listed_from_a_new_process(store, db_url):
     assert detail.summary.source_name == "clamshell take 1.mp4"  # folders dropped
 
 
+@SQLITE_ONLY
 def test_saving_the_same_input_twice_is_a_no_op(store, tmp_path):
     from formcheck.store import save_analysis, source_key
 
@@ -154,6 +155,7 @@ def test_saving_the_same_input_twice_is_a_no_op(store, tmp_path):
     assert len(store.sessions("P-1")) == 1
 
 
+@SQLITE_ONLY
 def test_incomplete_report_is_stored_as_interrupted(store):
     from formcheck.store import save_analysis
 
@@ -198,6 +200,7 @@ def test_a_killed_process_keeps_every_finished_rep_and_the_set_shows_interrupted
         assert items[1].flags == ("pelvis_rocking",)
 
 
+@SQLITE_ONLY
 def test_a_live_recorder_is_not_reaped(store):
     rec = store.recorder("P-live")
     rec.start_set("clamshell")
@@ -220,18 +223,20 @@ def test_a_stale_set_is_reaped_even_if_its_process_lives(store):
     assert st.status == "interrupted" and "nothing recorded" in st.status_reason
 
 
+@SQLITE_ONLY
 def test_leaving_the_recorder_unfinished_or_by_error_marks_interrupted(store):
     with store.recorder("P-1") as rec:
         rec.start_set("clamshell")
         rec.add_rep(rep(1, 0.5, 2.0))
     with pytest.raises(ZeroDivisionError), store.recorder("P-1") as rec2:
         rec2.start_set("clamshell")
-        1 / 0
+        raise ZeroDivisionError("boom")
     statuses = sorted((st.status, st.status_reason) for s in store.sessions("P-1") for st in s.sets)
     assert statuses == [("interrupted", "stopped by an error: ZeroDivisionError"),
                         ("interrupted", "the recording stopped before the set was finished")]
 
 
+@SQLITE_ONLY
 def test_pain_stop_ends_the_set_and_keeps_the_reps(store):
     with store.recorder("P-1") as rec:
         rec.start_set("clamshell")
@@ -283,6 +288,7 @@ def test_reviews_persist_and_the_latest_verdict_counts(db_url, tmp_path):
         assert s.patients_overview()[0].to_review == 0
 
 
+@SQLITE_ONLY
 def test_patients_with_flags_to_review_come_first(store):
     from formcheck.store import save_analysis
 
@@ -294,6 +300,7 @@ def test_patients_with_flags_to_review_come_first(store):
     assert [r.to_review for r in rows] == [1, 0, 0]
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(("kwargs", "error"), [
     (dict(verdict="maybe"), "verdict must be one of"),
     (dict(verdict="agree", check_id="feet_together"), "was not flagged for"),
@@ -312,6 +319,7 @@ def test_bad_reviews_are_refused(store, kwargs, error):
         store.add_review("rep", item.id, verdict, **kwargs)
 
 
+@SQLITE_ONLY
 def test_unflagged_rep_cannot_be_overruled(store):
     from formcheck.store import save_analysis
 
@@ -321,6 +329,7 @@ def test_unflagged_rep_cannot_be_overruled(store):
         store.add_review("rep", clean.id, "overrule")
 
 
+@SQLITE_ONLY
 # -- patients, limits, caps --------------------------------------------------------------------
 def test_per_patient_limits_feed_the_analysis(store):
     store.add_patient("P-1")
@@ -353,12 +362,14 @@ def test_caps_and_clearance_are_stored(store):
         store.set_cap("P-disc", "extension", 500.0)
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("bad", ["", "   ", "x" * 65, "tab\there", "new\nline"])
 def test_bad_pseudonyms_are_refused(store, bad):
     with pytest.raises(ValueError):
         store.add_patient(bad)
 
 
+@SQLITE_ONLY
 def test_a_pseudonym_never_becomes_a_path(store, tmp_path):
     from formcheck.store import save_analysis
 
@@ -399,6 +410,7 @@ def test_flagged_reps_get_a_clip_with_a_second_either_side(store, tmp_path):
     assert abs(first_level - (15 * 4) % 256) <= 4  # the frame shown at 1.5 s in the source
 
 
+@SQLITE_ONLY
 def test_no_clips_without_opt_in(store, tmp_path):
     from formcheck.store import save_analysis
 
@@ -438,6 +450,7 @@ def test_deleting_a_patient_deletes_their_clips_and_rows(store, tmp_path):
         assert s.scalar(select(func.count()).select_from(m.Rep)) == 3
 
 
+@SQLITE_ONLY
 def test_deleting_a_session_deletes_its_clips(store, tmp_path):
     from formcheck.store import save_analysis
 
@@ -450,13 +463,15 @@ def test_deleting_a_session_deletes_its_clips(store, tmp_path):
     assert store.sessions("P-1") == []
 
 
+@SQLITE_ONLY
 # -- series and progress -----------------------------------------------------------------------
 def test_rep_series_come_from_frames_csv(store, tmp_path):
     from formcheck.store import save_analysis
 
     csv_path = tmp_path / "frames.csv"
-    lines = ["frame,t_ms,person_found,phase,signal,rep_count,hold_s,pelvis_rocking,pelvis_rocking_state,"
-             "feet_together,feet_together_state,cue"]
+    header = ("frame,t_ms,person_found,phase,signal,rep_count,hold_s,pelvis_rocking,pelvis_rocking_state,"
+              "feet_together,feet_together_state,cue")
+    lines = [header]
     for i in range(60):
         lines.append(f"{i},{i * 100},1,up,{i},0,0.0,{i / 2:.3f},ok,,unknown,")
     csv_path.write_text("\n".join(lines) + "\n")
@@ -467,6 +482,7 @@ def test_rep_series_come_from_frames_csv(store, tmp_path):
     assert set(series["feet_together"]) == {None}
 
 
+@SQLITE_ONLY
 def test_progress_over_sessions(store):
     from formcheck.store import save_analysis
 

@@ -7,13 +7,13 @@ import csv
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_store import _outputs, report, rep, synthetic_video, three_reps
+from tests.test_store import _outputs, rep, report, synthetic_video, three_reps
 from tests.test_store_db import (  # noqa: F401  (fixtures)
+    SQLITE_ONLY,
     db_url,
     postgres_admin_url,
     postgres_template,
@@ -61,6 +61,7 @@ def test_list_and_show(app, db_url, saved):
     assert "note by T. Smith" in out.output and "clip" in out.output
 
 
+@SQLITE_ONLY
 def test_unknown_session_is_a_clean_error(app, db_url, store):
     out = runner.invoke(app, ["sessions", "show", "999", "--db", db_url])
     assert out.exit_code == 2
@@ -71,7 +72,8 @@ def test_export_csv_content(app, db_url, saved, tmp_path):
     out = runner.invoke(app, ["sessions", "export", str(saved.session_id), "--db", db_url, "-o",
                               str(tmp_path / "exp"), "--no-pdf"])
     assert out.exit_code == 0, out.output
-    rows = list(csv.DictReader(open(tmp_path / "exp" / f"session-{saved.session_id}-reps.csv", encoding="utf-8")))
+    text = (tmp_path / "exp" / f"session-{saved.session_id}-reps.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
     assert [(r["index"], r["side"], r["flags"], r["score"]) for r in rows] == [
         ("1", "left", "", "100"), ("2", "right", "pelvis_rocking", "70"), ("3", "left", "", "100")]
     assert rows[1]["verdicts"] == "pelvis_rocking=overrule"
@@ -89,7 +91,7 @@ def test_export_pdf_pages_and_text(app, db_url, saved, tmp_path):
     assert out.exit_code == 0, out.output
     pdf = tmp_path / "exp" / f"session-{saved.session_id}.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.M), info
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = " ".join(text.split())  # table cells wrap: compare words, not lines
     for expected in ("Session report: P-017", "Clamshell (set", "Status: complete", "rep 2",
@@ -98,6 +100,7 @@ def test_export_pdf_pages_and_text(app, db_url, saved, tmp_path):
     assert text.count("pass") >= 2  # reps 1 and 3
 
 
+@SQLITE_ONLY
 def test_a_long_session_pdf_runs_to_several_pages(store, tmp_path):
     from formcheck.store import save_analysis
     from formcheck.store.export import write_session_pdf
@@ -126,11 +129,13 @@ def test_delete_patient_needs_confirmation_and_removes_clips(app, db_url, saved,
     assert "P-017" not in out.output and "P-other" in out.output
 
 
+@SQLITE_ONLY
 def test_delete_needs_exactly_one_target(app, db_url, store):
     out = runner.invoke(app, ["sessions", "delete", "--db", db_url])
     assert out.exit_code == 2 and "give a session id or --patient" in out.output
 
 
+@SQLITE_ONLY
 def test_patient_command_sets_clip_opt_in(app, db_url, store):
     out = runner.invoke(app, ["sessions", "patient", "P-new", "--clips", "--db", db_url])
     assert out.exit_code == 0 and "clips kept" in out.output

@@ -144,6 +144,11 @@ def db_url(request, tmp_path) -> str:
     return fresh_postgres_db(admin, request.getfixturevalue("postgres_template"))
 
 
+#: For tests of logic above the database (validation, arithmetic): run on SQLite only, to keep
+#: the suite fast; the database-facing behaviour is tested on both.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db_url(request, tmp_path) -> str:
     """A database with no tables at all, of each kind."""

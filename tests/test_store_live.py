@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import media_clip
-from tests.test_store_db import db_url, postgres_admin_url, postgres_template, store  # noqa: F401
+from tests.test_store_db import SQLITE_ONLY, db_url, postgres_admin_url, postgres_template, store  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +44,7 @@ def test_live_session_commits_each_rep_as_it_ends(store, db_url, tmp_path, model
     other.close()
 
 
+@SQLITE_ONLY
 def test_analyze_then_save_cuts_a_playable_clip(store, tmp_path, model_dir):
     from formcheck import api
     from formcheck.capture import VideoFile

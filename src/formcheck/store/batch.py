@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -143,7 +143,7 @@ def analyse_one(job: BatchJob, exercise: str, settings: Any, model: str | None,
             result.error = f"incomplete: {report.incomplete_reason}"
     except FormcheckError as exc:
         result.error = str(exc)
-    except Exception as exc:  # a bug or a library failure on one clip must not stop the batch
+    except Exception as exc:  # noqa: BLE001  a bug or library failure on one clip must not stop the batch
         result.error = f"{type(exc).__name__}: {exc}"
     result.seconds = round(time.perf_counter() - t0, 2)
     return result
@@ -285,15 +285,15 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one sub-folder per clip)")],
     workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="parallel processes")] = 1,
     save: Annotated[bool, typer.Option("--save", help="store each result as a session of --patient")] = False,
-    patient: Annotated[Optional[str], typer.Option("--patient", "-p",
+    patient: Annotated[str | None, typer.Option("--patient", "-p",
                                                    help="patient pseudonym (their own limits are used)")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="also look in sub-folders")] = False,
     no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated videos (faster)")] = False,
-    model: Annotated[Optional[Path], typer.Option(help="pose model .task file")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="settings TOML")] = None,
-    db: Annotated[Optional[str], typer.Option("--db", envvar="FORMCHECK_DATABASE_URL",
+    model: Annotated[Path | None, typer.Option(help="pose model .task file")] = None,
+    config: Annotated[Path | None, typer.Option(help="settings TOML")] = None,
+    db: Annotated[str | None, typer.Option("--db", envvar="FORMCHECK_DATABASE_URL",
                                               help="database URL for --save")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="FORMCHECK_DATA_DIR",
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="FORMCHECK_DATA_DIR",
                                                      help="data folder for --save")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:

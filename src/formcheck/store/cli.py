@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -23,10 +23,10 @@ from formcheck.store.batch import batch
 sessions_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Stored sessions for therapist review: list, show, export, delete.")
 
-DbOption = Annotated[Optional[str], typer.Option(
+DbOption = Annotated[str | None, typer.Option(
     "--db", envvar="FORMCHECK_DATABASE_URL", show_envvar=True,
     help="database URL (default: SQLite in the data folder)")]
-DataDirOption = Annotated[Optional[Path], typer.Option(
+DataDirOption = Annotated[Path | None, typer.Option(
     "--data-dir", envvar="FORMCHECK_DATA_DIR", show_envvar=True, help="data folder (database, clips)")]
 
 
@@ -53,7 +53,7 @@ def _store(db: str | None, data_dir: Path | None) -> Iterator:
 
 @sessions_app.command("list")
 def list_sessions(
-    patient: Annotated[Optional[str], typer.Option("--patient", "-p", help="only this patient")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", "-p", help="only this patient")] = None,
     limit: Annotated[int, typer.Option(help="at most this many, newest first")] = 50,
     db: DbOption = None,
     data_dir: DataDirOption = None,
@@ -137,8 +137,8 @@ def export_session(
 
 @sessions_app.command("delete")
 def delete(
-    session_id: Annotated[Optional[int], typer.Argument(help="session id to delete")] = None,
-    patient: Annotated[Optional[str], typer.Option("--patient", "-p",
+    session_id: Annotated[int | None, typer.Argument(help="session id to delete")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", "-p",
                                                    help="delete this patient and everything of theirs")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
     db: DbOption = None,
@@ -163,7 +163,7 @@ def delete(
 @sessions_app.command("patient")
 def patient_cmd(
     pseudonym: Annotated[str, typer.Argument(help="the patient's pseudonym (no real names)")],
-    clips: Annotated[Optional[bool], typer.Option("--clips/--no-clips",
+    clips: Annotated[bool | None, typer.Option("--clips/--no-clips",
                                                   help="keep clips of flagged reps (opt-in)")] = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,

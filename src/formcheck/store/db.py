@@ -134,7 +134,7 @@ def _engine(url: str) -> Engine:
         engine = create_engine(u, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             if u.database not in (None, "", ":memory:"):
