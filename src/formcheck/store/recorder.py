@@ -163,6 +163,13 @@ class SetRecorder:
         return added
 
     # -- items -------------------------------------------------------------------------------
+    def add_item(self, item: RepReport | RepResult | HoldReport | HoldResult) -> int:
+        """:meth:`add_rep` or :meth:`add_hold`, by type: the callback for an ``on_rep`` hook."""
+        from formcheck.engine import HoldResult
+        from formcheck.report import HoldReport
+
+        return self.add_hold(item) if isinstance(item, HoldReport | HoldResult) else self.add_rep(item)
+
     def add_rep(self, rep: RepReport | RepResult, series: dict[str, Any] | None = None) -> int:
         """Store one finished rep (a report's :class:`RepReport` or the engine's
         :class:`RepResult`) and commit. Adding the same index again updates it."""
