@@ -12,7 +12,9 @@ the working side's hip backward.
 A fault is one or more *drives*: a set of DOFs moved together (weights per unit), scaled by a
 factor that :mod:`formcheck.render.animate` solves so that the named truth metric moves by
 exactly the fault's value (``delta``) or reaches it (``absolute``). The fault's id is the id of
-the check that should catch it, and its value is in that check's unit.
+the check that should catch it, and its value is in that check's unit. Each fault is solved on
+its own; several faults at once add their DOF changes, so their metrics are then close to, not
+exactly, their values (the truth file always holds the real values).
 """
 
 from __future__ import annotations
