@@ -399,3 +399,20 @@ def test_missing_moderngl_is_a_clear_formcheck_error(monkeypatch, tmp_path):
         render_clip(spec)
     assert isinstance(info.value, FormcheckError)
     assert "formcheck[render]" in str(info.value)
+
+
+def test_same_seed_same_truth_and_the_command_reproduces_the_spec(tmp_path):
+    from formcheck.render.command import _parse_faults, _parse_spans
+
+    spec = RenderSpec("clamshell", tmp_path / "c.mp4", faults={"pelvis_rocking": 15},
+                      fault_spans={"pelvis_rocking": (1.0, 3.0)}, view="front", seconds=4, reps=2,
+                      seed=9, fps=24, side="right", camera_height=1.3)
+    cmd = spec.to_command().split()
+    assert cmd[:3] == ["formcheck", "render", "clamshell"]
+    faults = _parse_faults([cmd[i + 1] for i, a in enumerate(cmd) if a == "--fault"])
+    spans = _parse_spans([cmd[i + 1] for i, a in enumerate(cmd) if a == "--fault-span"], faults)
+    assert faults == spec.faults and spans == spec.fault_spans
+    a = animator("clamshell", [("pelvis_rocking", 15)], side="r")
+    b = animator("clamshell", [("pelvis_rocking", 15)], side="r")
+    for t in (0.2, 1.7, 3.3):
+        assert np.array_equal(a.frame(t)[1].landmarks, b.frame(t)[1].landmarks)

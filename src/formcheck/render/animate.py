@@ -190,7 +190,7 @@ class Animator:
             for key, amp in (("yaw", 0.5), ("dx", 0.005), ("dz", 0.005), ("neck_flex", 2.0),
                              ("neck_turn", 2.5), ("neck_tilt", 1.5))
         }
-        self._anchor_targets: dict[int, np.ndarray] = {}
+        self._anchor_targets: dict[int, np.ndarray] = {}  # empty while finding them
         self._anchor_targets = self._find_anchor_targets()
         self._scales: dict[tuple[str, int, str], float] = {}
         self._refs: dict[int, MeasureContext] = {}

@@ -159,7 +159,6 @@ def surface_mesh(surface: Surface, colors: dict[str, tuple[float, float, float]]
     nrm = np.einsum("eij,vj->evi", inv_t, _SPHERE_V)
     nrm /= np.linalg.norm(nrm, axis=-1, keepdims=True)
     tri = _SPHERE_F.reshape(-1)
-    e = len(c)
     parts.append(
         np.concatenate(
             [pos[:, tri], nrm[:, tri], np.repeat(col[:, None, :], len(tri), axis=1)], axis=-1
@@ -188,7 +187,6 @@ def surface_mesh(surface: Surface, colors: dict[str, tuple[float, float, float]]
             [tpos[:, tri], tn[:, tri], np.repeat(tcol[:, None, :], len(tri), axis=1)], axis=-1
         ).reshape(-1, 9)
     )
-    del e
     return np.concatenate(parts).astype("f4")
 
 
@@ -269,20 +267,18 @@ void main() { frag = vec4(1.0); }
 
 def _shadow_matrix(light_dir: np.ndarray, center: np.ndarray, half: float) -> np.ndarray:
     """Maps world points to [-1, 1]^2 shadow-texture coordinates: slide each point along the
-    light direction down to the floor, then scale the floor square around ``center``."""
-    l = light_dir / np.linalg.norm(light_dir)
-    m = np.eye(4)
-    # p_floor = p - (p_y / l_y) * l ; then (x, z) -> uv
-    proj = np.eye(4)
-    proj[0, 1] = -l[0] / l[1]
-    proj[2, 1] = -l[2] / l[1]
-    proj[1, 1] = 0.0
-    m[:] = 0.0
-    m[0, 0], m[0, 3] = 1.0 / half, -center[0] / half
-    m[1, 2], m[1, 3] = 1.0 / half, -center[2] / half
-    m[2, 2] = 0.0
-    m[3, 3] = 1.0
-    return m @ proj
+    light direction down to the floor (``p - (p_y / l_y) * l``), then scale the floor square of
+    half-size ``half`` around ``center`` to [-1, 1]."""
+    light = light_dir / np.linalg.norm(light_dir)
+    to_floor = np.eye(4)
+    to_floor[0, 1] = -light[0] / light[1]
+    to_floor[2, 1] = -light[2] / light[1]
+    to_floor[1, 1] = 0.0
+    to_uv = np.zeros((4, 4))
+    to_uv[0, 0], to_uv[0, 3] = 1.0 / half, -center[0] / half
+    to_uv[1, 2], to_uv[1, 3] = 1.0 / half, -center[2] / half
+    to_uv[3, 3] = 1.0
+    return to_uv @ to_floor
 
 
 class SceneRenderer:
