@@ -269,3 +269,15 @@ def test_plank_angle_from_a_raised_camera_reads_cos_pitch_smaller(pitch):
     body = Body(_project_plank(12.0, pitch, (1280, 720)))
     expected = 2 * np.degrees(np.arctan(np.cos(np.radians(pitch)) * np.tan(np.radians(6.0))))
     assert pk.hip_sag(body) == pytest.approx(expected, abs=0.01)
+
+
+def test_analyzer_reports_each_rep_the_moment_it_ends():
+    analyzer = Analyzer(get_exercise("bird_dog"))
+    seen: list[tuple[int, int]] = []
+    frames = _bird_dog_set({})
+    analyzer.on_result = lambda r: seen.append((r.index, r.boundary.end_ms))
+    for f in frames:
+        analyzer.update(f)
+        if seen and seen[-1][1] == f.t_ms:
+            assert len(analyzer.reps) == seen[-1][0]  # called on the very frame the rep ended
+    assert [i for i, _ in seen] == [1, 2, 3, 4, 5, 6]

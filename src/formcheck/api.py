@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import queue
 import threading
@@ -20,14 +21,17 @@ from formcheck import __version__
 from formcheck.annotate import FrameAnnotator
 from formcheck.capture import DecodeInterrupted, VideoFile
 from formcheck.config import Settings
-from formcheck.engine import Analyzer, FrameResult
-from formcheck.errors import LandmarkFileError, OutputError
+from formcheck.engine import Analyzer, FrameResult, RepResult
+from formcheck.errors import ClearanceRequired, LandmarkFileError, OutputError
 from formcheck.exercises import get_exercise
 from formcheck.exercises.spec import Exercise
 from formcheck.frames import PoseFrame, VideoFrame
 from formcheck.landmark_csv import LandmarkCsv, LandmarkCsvWriter
 from formcheck.pose import PoseEstimator, PoseOptions
-from formcheck.report import FramesCsvWriter, InputInfo, ProcessingInfo, SessionReport, build_report
+from formcheck.recognition import SECONDS as AUTO_SECONDS
+from formcheck.recognition import Recognition, recognize
+from formcheck.report import (ClearanceRecord, FramesCsvWriter, InputInfo, ProcessingInfo, RecognitionRecord,
+                              SessionReport, build_report)
 from formcheck.smoothing import make_smoother
 from formcheck.video_writer import H264Writer
 
@@ -38,6 +42,13 @@ REPORT_NAME = "report.json"
 FRAMES_NAME = "frames.csv"
 VIDEO_NAME = "annotated.mp4"
 LANDMARKS_NAME = "landmarks.csv"
+
+#: x264 settings of the annotated video. The pose model already keeps both cores of a small
+#: machine busy, so every millisecond of encoding comes out of throughput: ``ultrafast`` costs
+#: about 5 ms of CPU per 720p frame against 11-14 ms for ``veryfast``, for files about three
+#: times larger (benchmarks/throughput.py). One x264 thread: the writer has its own thread.
+VIDEO_PRESET = "ultrafast"
+VIDEO_CRF = 23
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,43 @@ def make_analyzer(exercise: Exercise, settings: Settings, limits: dict[str, floa
     merged = {**settings.limits.get(exercise.id, {}), **(limits or {})}
     return Analyzer(exercise, merged, settings.min_visibility, settings.cue_display_s,
                     settings.cue_repeat_s)
+
+
+#: ``exercise="auto"``: recognise the exercise from the first seconds (see
+#: :mod:`formcheck.recognition`).
+AUTO = "auto"
+
+
+def require_clearance(exercise: Exercise, confirmed: bool) -> ClearanceRecord | None:
+    """The clearance record for an exercise that needs one, once ``confirmed``.
+
+    Raises:
+        ClearanceRequired: the exercise declares a clearance question and it was not answered
+            yes (``clearance_confirmed=True``; the CLI's ``--cleared``).
+    """
+    if not exercise.clearance:
+        return None
+    if not confirmed:
+        raise ClearanceRequired(
+            f"{exercise.name} needs a clearance before the set: {exercise.clearance} "
+            "Only if the answer is yes, confirm it (clearance_confirmed=True; formcheck: --cleared).")
+    return ClearanceRecord(question=exercise.clearance)
+
+
+def _is_auto(exercise: str | Exercise) -> bool:
+    return isinstance(exercise, str) and exercise.strip().lower() == AUTO
+
+
+def _recognition_notes(rec: Recognition, seconds: float) -> tuple[RecognitionRecord, list[str]]:
+    record = RecognitionRecord(guessed=rec.exercise_id, confidence=rec.confidence,
+                               alternatives=rec.alternatives, unsure=rec.unsure,
+                               seconds_used=round(seconds, 2))
+    warnings = []
+    if rec.unsure:
+        others = ", ".join(f"{k} ({v:.0%})" for k, v in rec.alternatives.items())
+        warnings.append(f"exercise recognised as {rec.exercise_id} but unsure ({rec.confidence:.0%}; "
+                        f"also possible: {others}): name the exercise to be sure")
+    return record, warnings
 
 
 def _prepare_out(out_dir: str | os.PathLike[str]) -> Path:
@@ -160,41 +208,83 @@ def analyze(
     save_landmarks: bool = False,
     progress: Progress | None = None,
     on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
+    clearance_confirmed: bool = False,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a recorded video.
+
+    ``exercise="auto"`` recognises the exercise from the first ~3 s of pose
+    (:func:`formcheck.recognition.recognize`); the guess and its confidence go into the report,
+    with a warning when unsure. An exercise with a clearance question (the deadlift) is analysed
+    only with ``clearance_confirmed=True``, and the answer is recorded in the report.
 
     Writes ``report.json``, ``frames.csv`` and (``write_video``) ``annotated.mp4`` into
     ``out_dir``. A run stopped part-way (Ctrl-C, a damaged file) still writes everything it has,
     and the report says ``complete: false`` and why; ``KeyboardInterrupt`` is re-raised after.
 
     Raises:
-        InputError, ModelNotFoundError, ModelLoadError, UnknownExerciseError, OutputError.
+        InputError, ModelNotFoundError, ModelLoadError, UnknownExerciseError, OutputError,
+        ClearanceRequired.
     """
     settings = settings or Settings()
-    ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
-    analyzer = make_analyzer(ex, settings, limits)
+    auto = _is_auto(exercise)
+    ex = None if auto else (get_exercise(exercise) if isinstance(exercise, str) else exercise)
+    clearance = None if ex is None else require_clearance(ex, clearance_confirmed)
+    analyzer = None if ex is None else make_analyzer(ex, settings, limits)
     out = _prepare_out(out_dir)
     paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
                             out / VIDEO_NAME if write_video else None,
                             out / LANDMARKS_NAME if save_landmarks else None)
     with VideoFile(source) as video:
         info = video.info
-        needs_mask = bool(ex.extra.get("segmentation"))
+        needs_mask = auto or bool(ex.extra.get("segmentation"))
         opts = pose_options(settings, model, segmentation=needs_mask)
         with PoseEstimator(opts) as estimator:
+            frames = _read_ahead(video.frames())
+
+            def pose_of(vf: VideoFrame) -> PoseFrame:
+                return estimator.process(vf.image, vf.t_ms)
+
+            record, notes = None, []
+            if auto:
+                frames, pose_of, rec, seconds = _recognise_start(frames, pose_of, lambda vf: vf.t_ms)
+                record, notes = _recognition_notes(rec, seconds)
+                ex = get_exercise(rec.exercise_id)
+                clearance = require_clearance(ex, clearance_confirmed)
+                analyzer = make_analyzer(ex, settings, limits)
             processing = _processing(settings, analyzer, estimator)
             input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
                                    height=info.height, fps=round(info.fps, 3),
                                    duration_s=_finite(info.duration_s),
                                    frame_count=info.frame_count or None, rotation=info.rotation)
             report = _run(
-                frames=_read_ahead(video.frames()),
-                pose_of=lambda vf: estimator.process(vf.image, vf.t_ms),
+                frames=frames, pose_of=pose_of,
                 analyzer=analyzer, settings=settings, paths=paths, size=(info.width, info.height),
                 fps=info.fps, expected=info.frame_count, input_info=input_info,
                 processing=processing, progress=progress, on_frame=on_frame,
+                clearance=clearance, recognition=record, notes=notes,
             )
     return report, paths
+
+
+def _recognise_start(frames: Iterator, pose_of: Callable, t_of: Callable):
+    """Read the first :data:`AUTO_SECONDS` of ``frames``, recognise the exercise from their
+    poses, and hand back an iterator over *all* the frames and a ``pose_of`` that reuses the
+    poses already computed (so no frame is lost or run twice)."""
+    head, poses = [], []
+    for item in frames:
+        head.append(item)
+        poses.append(pose_of(item))
+        if t_of(item) - t_of(head[0]) >= AUTO_SECONDS * 1000:
+            break
+    rec = recognize(poses)
+    seconds = (t_of(head[-1]) - t_of(head[0])) / 1000.0 if head else 0.0
+    cached = {id(item): p for item, p in zip(head, poses)}
+
+    def pose_again(item):
+        p = cached.pop(id(item), None)
+        return p if p is not None else pose_of(item)
+
+    return itertools.chain(head, frames), pose_again, rec, seconds
 
 
 def analyze_landmarks(
@@ -208,15 +298,25 @@ def analyze_landmarks(
     settings: Settings | None = None,
     limits: dict[str, float] | None = None,
     progress: Progress | None = None,
+    clearance_confirmed: bool = False,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a wide landmark CSV (see :mod:`formcheck.landmark_csv`) without video.
+    ``exercise="auto"`` and clearances work as in :func:`analyze`.
 
     Raises:
         LandmarkFileError: the file is malformed or lacks landmarks the exercise needs.
+        ClearanceRequired: see :func:`analyze`.
     """
     settings = settings or Settings()
-    ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
     table = LandmarkCsv(source, width, height, fps)
+    frames = table.frames()
+    record, notes = None, []
+    if _is_auto(exercise):
+        frames, _, rec, seconds = _recognise_start(frames, lambda f: f, lambda f: f.t_ms)
+        record, notes = _recognition_notes(rec, seconds)
+        exercise = rec.exercise_id
+    ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
+    clearance = require_clearance(ex, clearance_confirmed)
     missing = table.missing(ex.needs)
     if missing:
         raise LandmarkFileError(f"{table.path}: {ex.id} needs landmarks the file lacks: {', '.join(missing)}")
@@ -225,10 +325,11 @@ def analyze_landmarks(
     paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME, None, None)
     processing = _processing(settings, analyzer, None)
     input_info = InputInfo(kind="landmarks", path=str(table.path), width=width, height=height, fps=fps)
-    frames = ((i, f) for i, f in enumerate(table.frames()))
-    report = _run(frames=frames, pose_of=None, analyzer=analyzer, settings=settings, paths=paths,
+    indexed = ((i, f) for i, f in enumerate(frames))
+    report = _run(frames=indexed, pose_of=None, analyzer=analyzer, settings=settings, paths=paths,
                   size=(width, height), fps=fps, expected=0, input_info=input_info,
-                  processing=processing, progress=progress, on_frame=None)
+                  processing=processing, progress=progress, on_frame=None,
+                  clearance=clearance, recognition=record, notes=notes)
     return report, paths
 
 
@@ -254,7 +355,9 @@ def _finite(x: float) -> float | None:
 
 def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: AnalysisOutputs,
          size: tuple[int, int], fps: float, expected: int, input_info: InputInfo,
-         processing: ProcessingInfo, progress: Progress | None, on_frame) -> SessionReport:
+         processing: ProcessingInfo, progress: Progress | None, on_frame,
+         clearance: ClearanceRecord | None = None, recognition: RecognitionRecord | None = None,
+         notes: list[str] | None = None) -> SessionReport:
     """The shared frame loop of :func:`analyze` and :func:`analyze_landmarks`.
 
     ``frames`` yields :class:`VideoFrame` (then ``pose_of`` turns each into a PoseFrame) or,
@@ -268,7 +371,8 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
     first_ms: int | None = None
     last_ms = 0
     done = 0
-    video = (H264Writer(paths.video, size[0], size[1], fps if np.isfinite(fps) and fps > 0 else 30.0)
+    video = (H264Writer(paths.video, size[0], size[1], fps if np.isfinite(fps) and fps > 0 else 30.0,
+                        crf=VIDEO_CRF, preset=VIDEO_PRESET, threads=1)
              if paths.video is not None and pose_of is not None else None)
     landmarks = LandmarkCsvWriter(paths.landmarks_csv) if paths.landmarks_csv else None
 
@@ -315,8 +419,10 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
         if landmarks is not None:
             landmarks.close()
     duration = (last_ms - (first_ms or 0)) / 1000.0 + (1.0 / fps if fps and np.isfinite(fps) else 0.0)
-    warnings: list[str] = []
+    warnings: list[str] = list(notes or [])
     report = build_report(analyzer, input_info, processing, duration, warnings, incomplete)
+    report.clearance = clearance
+    report.recognition = recognition
     report.write(paths.report)
     if interrupted is not None:
         raise interrupted
@@ -332,9 +438,13 @@ class LiveCoach:
 
     def __init__(self, exercise: str | Exercise, settings: Settings | None = None,
                  model: str | os.PathLike[str] | None = None,
-                 limits: dict[str, float] | None = None) -> None:
+                 limits: dict[str, float] | None = None, clearance_confirmed: bool = False) -> None:
         self.settings = settings or Settings()
+        if _is_auto(exercise):
+            raise ValueError("exercise recognition ('auto') needs a recording; choose the exercise for live coaching")
         self.exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
+        #: The clearance answer (exercises that need one), for the set's report.
+        self.clearance = require_clearance(self.exercise, clearance_confirmed)
         self.analyzer = make_analyzer(self.exercise, self.settings, limits)
         self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
         self._annotator = FrameAnnotator(self.exercise, self.settings.min_visibility)

@@ -50,7 +50,8 @@ class _Bar:
     def __init__(self, quiet: bool, desc: str) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(desc=desc, unit="frame", disable=quiet, leave=False, file=sys.stderr)
+        # disable=None: no bar when stderr is not a terminal (logs, CI).
+        self._bar = tqdm(desc=desc, unit="frame", disable=True if quiet else None, leave=False, file=sys.stderr)
 
     def __call__(self, done: int, total: int) -> None:
         if total and self._bar.total != total:
@@ -76,6 +77,8 @@ def analyze(
     limit: Annotated[list[str], typer.Option(help="override a check's limit: CHECK=VALUE (repeatable)")] = [],  # noqa: B006
     no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated video")] = False,
     save_landmarks: Annotated[bool, typer.Option(help="also write landmarks.csv")] = False,
+    save: Annotated[bool, typer.Option("--save", help="store the result for --patient (therapist review)")] = False,
+    patient: Annotated[Optional[str], typer.Option("--patient", "-p", help="patient pseudonym: their own limits are used")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
     """Analyse a recorded video (or a landmark CSV) and write report.json, frames.csv and an
@@ -83,8 +86,17 @@ def analyze(
     from formcheck import api
 
     limits = _parse_limits(limit)
+    if save and not patient:
+        _fail("--save needs --patient PSEUDONYM")
     bar = _Bar(quiet, "analysing")
+    store = None
     try:
+        if patient:
+            from formcheck.exercises import get_exercise
+            from formcheck.store import open_store
+
+            store = open_store()
+            limits = {**store.limits_for(patient, get_exercise(exercise).id), **limits}
         settings = _settings(config, model_variant)
         if landmarks is not None:
             if video is not None:
@@ -111,6 +123,15 @@ def analyze(
     if not quiet:
         typer.echo(summary_text(report))
         typer.echo(f"wrote {paths.report}, {paths.frames_csv}" + (f", {paths.video}" if paths.video else ""))
+    if save and store is not None:
+        from formcheck.store import save_analysis
+
+        try:
+            saved = save_analysis(report, paths, patient=patient, store=store)
+        except (FormcheckError, ValueError) as exc:
+            _fail(f"analysis written to {out} but not saved: {exc}")
+        if not quiet:
+            typer.echo(f"saved as session {saved.session_id} of patient {patient}")
     if not report.complete:
         typer.echo(f"formcheck: warning: incomplete: {report.incomplete_reason}", err=True)
         raise typer.Exit(1)
@@ -182,11 +203,20 @@ def live(
 
 
 def _register_optional_commands() -> None:
+    """Commands whose extras (``render``, ``store``) may not be installed."""
     try:
         from formcheck.render.command import render
     except ImportError:
-        return
-    app.command("render")(render)
+        pass
+    else:
+        app.command("render")(render)
+    try:
+        from formcheck.store.cli import batch, sessions_app
+    except ImportError:
+        pass
+    else:
+        app.add_typer(sessions_app, name="sessions", help="List, show, export and delete stored sessions.")
+        app.command("batch")(batch)
 
 
 _register_optional_commands()

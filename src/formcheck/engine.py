@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -166,6 +167,8 @@ class Analyzer:
         self._acc: _Accumulator | None = None
         self._setup_bad_since: int | None = None
         self._last_ms: int | None = None
+        #: Called with each RepResult or HoldResult as it is finished (e.g. to store it at once).
+        self.on_result: Callable[[RepResult | HoldResult], None] | None = None
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, frame: PoseFrame) -> FrameResult:
@@ -316,6 +319,8 @@ class Analyzer:
         flags = tuple(cid for cid, o in outcomes.items() if o.flagged) + ((TEMPO_ID,) if rushed else ())
         self.reps.append(RepResult(len(self.reps) + 1, b, outcomes, flags,
                                    rep_score(outcomes, self.limits, rushed)))
+        if self.on_result is not None:
+            self.on_result(self.reps[-1])
 
     def _finish_hold(self, span: HoldSpan) -> None:
         outcomes = (self._acc or self._new_accumulator()).outcomes()
@@ -323,6 +328,8 @@ class Analyzer:
         score = 100.0 * span.good_s / span.duration_s if span.duration_s > 0 else 0.0
         self.holds.append(HoldResult(len(self.holds) + 1, span, outcomes, flags, round(score, 1)))
         self._acc = None
+        if self.on_result is not None:
+            self.on_result(self.holds[-1])
 
     def finish(self) -> None:
         """Close what is under way at the end of the input: a hold, or a rep that has come

@@ -13,7 +13,10 @@ looks upright) and maps its landmarks back; see ``benchmarks/detection.py`` for 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +27,33 @@ from formcheck.frames import PoseFrame
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.models import resolve_model
 
-# MediaPipe's C++ core logs set-up chatter (XNNPACK, feedback tensors) to stderr; keep warnings
-# and errors only, unless the user asked for more.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _native_log_filtered():
+    """Hold back what MediaPipe's C++ core writes to stderr while it starts (XNNPACK, feedback
+    tensors, NORM_RECT notices: set-up chatter that ignores GLOG_minloglevel), passing on only
+    error and fatal lines. Set FORMCHECK_MEDIAPIPE_LOG=1 to see everything."""
+    if os.environ.get("FORMCHECK_MEDIAPIPE_LOG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (e.g. some embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().decode("utf-8", "replace").splitlines():
+                if line[:1] in ("E", "F") and not line.startswith("INFO"):
+                    print(line, file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -72,7 +98,8 @@ def _make_landmarker(model_path: Path, options: PoseOptions, video: bool):
         output_segmentation_masks=options.segmentation,
     )
     try:
-        return vision.PoseLandmarker.create_from_options(mp_options)
+        with _native_log_filtered():
+            return vision.PoseLandmarker.create_from_options(mp_options)
     except (RuntimeError, ValueError) as exc:
         raise ModelLoadError(
             f"MediaPipe could not load the pose model {model_path} ({str(exc).splitlines()[0]}); "
@@ -103,6 +130,7 @@ class PoseEstimator:
                 self._video.close()
                 raise
         self._last_ms = -1
+        self._first = True
         self.fallback_hits = 0
 
     def process(self, image: np.ndarray, t_ms: int) -> PoseFrame:
@@ -118,7 +146,12 @@ class PoseEstimator:
         self._last_ms = t_ms
         h, w = image.shape[:2]
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
-        result = self._video.detect_for_video(mp_image, t_ms)
+        if self._first:  # the graph logs more set-up notices on its first frame
+            with _native_log_filtered():
+                result = self._video.detect_for_video(mp_image, t_ms)
+            self._first = False
+        else:
+            result = self._video.detect_for_video(mp_image, t_ms)
         frame = _to_pose_frame(result, t_ms, (w, h))
         if not frame.has_person and self._still is not None:
             frame = self._rotated_pass(image, t_ms)
@@ -172,7 +205,8 @@ def _to_pose_frame(result, t_ms: int, size: tuple[int, int]) -> PoseFrame:
         world = np.full((NUM_LANDMARKS, 3), np.nan)
     mask = None
     if result.segmentation_masks:
-        mask = np.asarray(result.segmentation_masks[0].numpy_view(), dtype=np.float32)[..., 0]
+        # A copy: numpy_view() points into MediaPipe's buffer, which is reused by later calls.
+        mask = np.array(result.segmentation_masks[0].numpy_view(), dtype=np.float32)[..., 0].copy()
     return PoseFrame(t_ms=t_ms, image_size=size, xy=xy, world=world, depth=depth,
                      visibility=visibility, presence=presence, mask=mask)
 
