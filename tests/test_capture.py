@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import shutil
 import subprocess
@@ -36,7 +37,7 @@ def _ffprobe_times_ms(path) -> list[int]:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time",
          "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True).stdout
-    return [int(round(float(x) * 1000)) for x in out.split() if x.strip() not in ("", "N/A")]
+    return [round(float(x) * 1000) for x in out.split() if x.strip() not in ("", "N/A")]
 
 
 # --- real clips -------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def test_mp4_decodes_every_frame_with_container_times():
     times = _times(path)
     assert len(times) == _manifest_entry(MP4)["frames"]
     assert times == decode_times_ms(path)
-    assert all(b > a for a, b in zip(times, times[1:]))
+    assert all(b > a for a, b in itertools.pairwise(times))
     if shutil.which("ffprobe"):  # an independent reader, when installed
         assert times == _ffprobe_times_ms(path)
 
@@ -204,9 +205,8 @@ def test_complete_file_is_not_reported_truncated(tmp_path):
 def test_bad_files_raise_input_error(tmp_path, make, message):
     path = tmp_path / "clip.mp4"
     make(path)
-    with pytest.raises(InputError, match=message):
-        with VideoFile(path) as video:
-            list(video.frames())
+    with pytest.raises(InputError, match=message), VideoFile(path) as video:
+        list(video.frames())
 
 
 def test_info_reads_the_frame_size_before_decoding(tmp_path):

@@ -101,7 +101,7 @@ class _Server:
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 outer.requests += 1
                 self.send_response(200)
                 self.send_header("Content-Length", str(outer.announce or len(outer.body)))

@@ -9,7 +9,12 @@ import pytest
 
 from formcheck.frames import PoseFrame
 from formcheck.landmarks import Landmark
-from formcheck.smoothing import LandmarkSmoother, OneEuroFilter, OneEuroParams, make_smoother
+from formcheck.smoothing import (
+    LandmarkSmoother,
+    OneEuroFilter,
+    OneEuroParams,
+    make_smoother,
+)
 from tests import factories
 
 DT = 33  # ms, 30 fps

@@ -63,7 +63,7 @@ def write_clip(path: str | os.PathLike[str], images: Iterable[np.ndarray], pts_m
             if rotation is not None:
                 stream.set_display_rotation(rotation)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-        frame.pts = int(pts_ms[i]) if pts_ms is not None else int(round(i * 1000.0 / fps))
+        frame.pts = int(pts_ms[i]) if pts_ms is not None else round(i * 1000.0 / fps)
         frame.time_base = Fraction(1, 1000)
         for packet in stream.encode(frame):
             container.mux(packet)
@@ -77,7 +77,7 @@ def write_clip(path: str | os.PathLike[str], images: Iterable[np.ndarray], pts_m
 def decode_times_ms(path: str | os.PathLike[str]) -> list[int]:
     """Presentation times of every frame as PyAV decodes them, with no formcheck code involved."""
     with av.open(str(path)) as container:
-        return [int(round(f.time * 1000)) for f in container.decode(video=0)]
+        return [round(f.time * 1000) for f in container.decode(video=0)]
 
 
 def count_frames(path: str | os.PathLike[str]) -> tuple[int, str]:
