@@ -87,6 +87,8 @@ class RepCounting:
         top_band: see above.
         min_top_pause_s, min_lift_s: tempo targets; reps faster than these are flagged
             ``tempo`` (rushing).
+        min_lower_s: tempo target for the way back (leaving the top band to the end of the
+            rep): a slow return (straight-arm pulldown). 0 = no target.
     """
 
     signal: Metric
@@ -99,6 +101,7 @@ class RepCounting:
     min_lift_s: float = 0.0
     min_top_pause_s: float = 0.0
     range_label: str = "range"
+    min_lower_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.enter <= self.rest:
@@ -107,7 +110,8 @@ class RepCounting:
 
     def rushed(self, boundary) -> bool:
         """Tempo verdict of one finished rep (a :class:`formcheck.reps.RepBoundary`)."""
-        return (boundary.time_up_s < self.min_lift_s) or (boundary.top_pause_s < self.min_top_pause_s)
+        return ((boundary.time_up_s < self.min_lift_s) or (boundary.top_pause_s < self.min_top_pause_s)
+                or (boundary.time_down_s < self.min_lower_s))
 
 
 @dataclass(frozen=True)
