@@ -1,0 +1,142 @@
+"""Anti-rotation: the Pallof press (standing, a band or cable pulling from one side, the hands
+press straight out from the chest and come back) and the half-kneeling chop (arms straight,
+the hands pull from high on one side down across the body and return). The trunk resists the
+pull: shoulders level, hips square. Filmed from the front.
+
+Rep signal, in *progress* units (0 = at rest, 1 = clearly under way):
+
+- standing (Pallof press): the elbows straighten as the hands press out. The press is toward or
+  across the camera, so the elbow angle is taken in world 3D (MediaPipe's world landmarks):
+  about 90-100 degrees with the hands at the chest and 130-150 pressed out in the shared clips
+  (MediaPipe reads a straight arm short of 180). Progress = (elbow - 112) / 13.
+- half-kneeling (chop): the hands' drop below the shoulders, in torso lengths, from above the
+  shoulders (about -0.3) to the hip (about +0.9). Progress = (drop - 0.2) / 0.4.
+
+Checks compare each rep with its own start (``relative``), since the clips are filmed from
+slightly different angles: the shoulder line must not dip, the trunk must not hunch or arch
+(world pitch), the pelvis must not turn (world hip-line yaw). Limits from the shared Pallof
+clips: shoulder line changes of 0-4 degrees, hip yaw 7-11 degrees, pitch up to 12 degrees in the
+AI-generated clip (whose arms swing the shoulder landmarks). ``arms_straight`` runs for the
+chop only: in the press, bending the elbows *is* the movement, and a rep counts only once they
+straighten. The standing chop clip (a relative) *rotates* the trunk on purpose, the opposite of
+this exercise, so its rotation and shoulder flags are expected.
+"""
+
+from __future__ import annotations
+
+import math
+
+from formcheck.body import Body
+from formcheck.exercises._measures import (bentest_elbow, elbow_angle, hip_yaw_world, shoulder_tilt,
+                                            trunk_pitch_world)
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import joint_angle
+
+PRESS_REST_DEG = 112.0
+PRESS_SPAN_DEG = 13.0
+CHOP_REST_DROP = 0.2
+CHOP_SPAN_DROP = 0.4
+
+
+def half_kneeling(body: Body) -> bool:
+    """One knee on the floor: one knee at least 0.3 torso lengths lower in the image than the
+    other, and a knee bent near a right angle (world)."""
+    lk, rk = body.side("left", "knee"), body.side("right", "knee")
+    torso = body.torso_length_px
+    if not (math.isfinite(lk[1]) and math.isfinite(rk[1]) and math.isfinite(torso)):
+        return False
+    if abs(lk[1] - rk[1]) / torso < 0.3:
+        return False
+    knees = [joint_angle(body.side(s, "hip", "world"), body.side(s, "knee", "world"),
+                         body.side(s, "ankle", "world")) for s in ("left", "right")]
+    return any(math.isfinite(k) and k < 125 for k in knees)
+
+
+def press_elbow(body: Body) -> float:
+    """Mean world elbow angle of the two arms (one when only one is seen), degrees."""
+    vals = [v for v in (elbow_angle(body, s, "world") for s in ("left", "right")) if math.isfinite(v)]
+    return sum(vals) / len(vals) if vals else float("nan")
+
+
+def hands_drop(body: Body) -> float:
+    """Hands' midpoint below the shoulders' midpoint in the image, torso lengths (+ = lower)."""
+    torso = body.torso_length_px
+    return float((body.mid("wrist")[1] - body.mid("shoulder")[1]) / torso)
+
+
+def progress(body: Body) -> float:
+    """Rep signal (see module docstring), 0 at rest, 1 clearly under way."""
+    if half_kneeling(body):
+        return (hands_drop(body) - CHOP_REST_DROP) / CHOP_SPAN_DROP
+    return (press_elbow(body) - PRESS_REST_DEG) / PRESS_SPAN_DEG
+
+
+def chop_elbow(body: Body) -> float:
+    """Half-kneeling chop: the more bent elbow, world 3D, degrees; NaN when standing."""
+    return bentest_elbow(body, "world") if half_kneeling(body) else float("nan")
+
+
+def standing_knee(body: Body) -> float:
+    """Standing: the more bent knee, world 3D, degrees; NaN when half-kneeling (the kneeling
+    legs are bent by design)."""
+    if half_kneeling(body):
+        return float("nan")
+    vals = [joint_angle(body.side(s, "hip", "world"), body.side(s, "knee", "world"),
+                        body.side(s, "ankle", "world")) for s in ("left", "right")]
+    vals = [float(v) for v in vals if math.isfinite(v)]
+    return min(vals) if vals else float("nan")
+
+
+EXERCISE = Exercise(
+    id="anti_rotation",
+    name="Anti-rotation press / chop",
+    aliases=("pallof", "pallof_press", "chop", "half_kneeling_chop", "cable_chop", "band_chop"),
+    views=("front", "oblique"),
+    posture="any",
+    needs=("shoulder", "elbow", "wrist", "hip", "knee"),
+    camera=("Camera in front of you at chest height, 2-3 m away, from head to knees at least "
+            "(the band or cable may leave the frame; the checks use your body)."),
+    cautions=(
+        "This puts a twisting load on the spine: not in an acute flare-up without your "
+        "therapist's approval. Stop if your low back tightens or hurts.",
+        "Breathe out as you press or pull, in as you return.",
+    ),
+    counting=RepCounting(signal=progress, unit="progress", rest=0.0, enter=1.0, min_rep_s=0.6,
+                         top_band=0.5, min_lift_s=0.2, range_label="press/pull"),
+    checks=(
+        Check(id="shoulder_dip", title="Shoulders level", metric=shoulder_tilt, unit="deg",
+              limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=1,
+              applies="rep", relative=True, absolute=True, views=("front", "oblique"),
+              cue="Keep your shoulders level; do not let one dip toward the band.",
+              explain="shoulder line tilt since the start of the rep"),
+        Check(id="hip_rotation", title="Hips square", metric=hip_yaw_world, unit="deg",
+              limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
+              applies="rep", relative=True, absolute=True,
+              cue="Keep your hips facing forward; let the trunk resist the pull.",
+              explain="hip line turning since the start of the rep (3D)"),
+        Check(id="trunk_posture", title="No hunch or arch", metric=trunk_pitch_world, unit="deg",
+              limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
+              applies="rep", relative=True, absolute=True,
+              cue="Stay tall: do not hunch forward or arch back.",
+              explain="trunk pitching forward or back since the start of the rep (3D)"),
+        Check(id="arms_straight", title="Arms straight", metric=chop_elbow, unit="deg",
+              limit=120.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
+              applies="rep",
+              cue="Keep your arms straight through the chop.",
+              explain="chop only: the more bent elbow (3D)"),
+        Check(id="knees_slight", title="Knees only slightly bent", metric=standing_knee,
+              unit="deg", limit=135.0, flag_when="below", hysteresis=4.0, min_duration_s=0.5,
+              priority=4,
+              cue="Straighten up a little: knees only slightly bent.",
+              explain="standing: the more bent knee (3D)"),
+    ),
+    good_rep_cue="Solid: nothing turned.",
+    cannot_see=(
+        "The band or cable is not tracked, so the load's direction is unknown: the checks "
+        "compare each rep with its own start instead.",
+        "Small pelvis turns are in depth and MediaPipe's depth is rough: the hip check uses a "
+        "generous limit.",
+    ),
+    description="Press the hands straight out against a sideways band pull (or chop across from "
+                "half-kneeling) without letting the trunk turn.",
+)

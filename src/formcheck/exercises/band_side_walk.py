@@ -1,0 +1,94 @@
+"""Band side walk: a band around the legs, knees a little bent, step sideways: one foot steps
+out, the other follows without the feet touching. Counted in steps per direction (the person's
+own left and right), filmed from the front.
+
+Positions are image pixels from a front (or back) view. The walking axis is the image x axis,
+signed so that it increases toward the person's own left (a person facing the camera has their
+left at image right). Steps are counted by :class:`formcheck.steps.StepCounter`.
+
+Limits, from the shared front-view clips (all demonstrations of good form):
+
+- ``feet_apart`` flags below 0.35 hip widths between the ankles: ankle centres with the feet
+  touching are about 0.4 hip widths apart; the clips close to 0.5-1.0 between steps.
+- ``trunk_sway`` is the sideways lean *since the start of the step* (10 degrees): the rendered
+  clip is filmed with a rolled camera (a constant 20-27 degree image tilt of a level trunk), so
+  an absolute lean cannot be told from the camera's roll.
+- ``shoulders_level`` 12 degrees: the clips stay within 0-11 (one GIF frame reaches 11).
+- ``knees_soft`` flags a straight knee (world angle above 172 degrees): the clips keep 118-169.
+"""
+
+from __future__ import annotations
+
+import math
+
+from formcheck.body import Body
+from formcheck.exercises._measures import ankle_gap_ratio, shoulder_tilt, straightest_knee_world, trunk_tilt
+from formcheck.exercises.spec import Check, Exercise, StepCounting
+
+
+def toward_left(body: Body) -> float:
+    """+1 when the person's left is toward image right (facing the camera), -1 when toward image
+    left (back to the camera), NaN when the hips are not seen."""
+    lh, rh = body.side("left", "hip"), body.side("right", "hip")
+    d = lh[0] - rh[0]
+    return math.copysign(1.0, d) if math.isfinite(d) and d != 0 else float("nan")
+
+
+def feet_lateral(body: Body) -> tuple[float, float]:
+    """(left, right) ankle positions along the person's own leftward axis, pixels (image x,
+    sign-flipped when the person's back is to the camera)."""
+    s = toward_left(body)
+    return s * float(body.side("left", "ankle")[0]), s * float(body.side("right", "ankle")[0])
+
+
+def torso_length(body: Body) -> float:
+    """Shoulder midpoint to hip midpoint, pixels."""
+    return body.torso_length_px
+
+
+EXERCISE = Exercise(
+    id="band_side_walk",
+    name="Band side walk",
+    aliases=("side_walk", "lateral_band_walk", "banded_side_walk", "lateral_walk"),
+    views=("front",),
+    posture="standing",
+    per_side=True,
+    needs=("shoulder", "hip", "knee", "ankle"),
+    camera=("Camera in front of you at hip height, 3-4 m away, with room in the frame for a few "
+            "steps to each side; your feet must stay in view."),
+    cautions=(
+        "Stop and rest if your low back tightens, spasms or hurts; side-lying leg lifts are a "
+        "gentler start.",
+        "Go slowly at first; push off from the trailing hip.",
+    ),
+    counting=StepCounting(feet=feet_lateral, scale=torso_length, directions=("right", "left"),
+                          move_ratio=0.06, window_s=0.3, min_step_ratio=0.2, max_follow_s=1.5,
+                          min_step_s=0.0),
+    checks=(
+        Check(id="feet_apart", title="Feet apart", metric=ankle_gap_ratio, unit="ratio",
+              limit=0.35, flag_when="below", hysteresis=0.05, min_duration_s=0.2, priority=2,
+              applies="rep", views=("front",),
+              cue="Keep a little space between your feet, even as they come together.",
+              explain="ankle gap in hip widths during a step"),
+        Check(id="trunk_sway", title="No side lean", metric=trunk_tilt, unit="deg", limit=10.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
+              relative=True, absolute=True, views=("front",),
+              cue="Stay tall: move with your hips, not by leaning your trunk.",
+              explain="sideways lean of the torso line since the start of the step"),
+        Check(id="shoulders_level", title="Shoulders level", metric=shoulder_tilt, unit="deg",
+              limit=12.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=3,
+              views=("front",),
+              cue="Keep your shoulders level.",
+              explain="shoulder line tilt from horizontal"),
+        Check(id="knees_soft", title="Knees soft", metric=straightest_knee_world, unit="deg",
+              limit=172.0, flag_when="above", hysteresis=3.0, min_duration_s=0.5, priority=4,
+              cue="Keep a slight bend in your knees.",
+              explain="knee angle (3D) of the straighter leg; above the limit = locked knee"),
+    ),
+    good_rep_cue="Good step.",
+    cannot_see=(
+        "The band itself is not tracked: the camera cannot tell how much tension it has.",
+        "A camera that pans to follow you hides the steps: keep it still.",
+    ),
+    description="Band around the legs, knees soft: step sideways, the other foot follows.",
+)

@@ -1,0 +1,105 @@
+"""Glute bridge, two-leg or single-leg: lying on the back, knees bent, feet on the floor; the
+hips lift until shoulders, hips and knees make a line, then lower. Filmed from the side.
+
+Side view, image pixels (y down). The rep signal is the hip angle (shoulder-hip-knee
+midpoints, signed past a straight line): about 125-145 degrees lying, 170-180 at the top in the
+shared clips.
+
+- ``over_arch``: at the top, how far the hips are pushed *above* the shoulder-knee line. Past a
+  straight line the lift comes from the low back arching. The clips top out at 0-6 degrees,
+  the rendered one at up to 16, so the limit is 20.
+- ``knees_track`` (front view from the feet only): knees caving in or bowing out.
+- ``pelvis_level`` (front view only): the single-leg variant's hip line tilting since the rep
+  began. Side-on, the two hips overlap and this cannot be seen.
+
+Tempo: a lift faster than 0.25 s is rushing. The shared demonstrations lift in 0.3-1.0 s;
+two clips that start at the top (rendered) or have 12 frames (GIF) read their first lift at
+0.2-0.3 s, so they may show a ``tempo`` flag.
+
+A single-leg rep's side is the lifted leg (its ankle clearly above the other); a two-leg rep has
+no side.
+"""
+
+from __future__ import annotations
+
+import math
+
+from formcheck.body import Body
+from formcheck.exercises._measures import hip_tilt, knee_valgus
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import bend_below_line
+
+
+def hip_extension(body: Body) -> float:
+    """Hip extension as a signed shoulder-hip-knee angle in the image, degrees: 180 = a straight
+    line, less with the hips below it (lying: about 125-145), more than 180 with the hips pushed
+    above it (over-arching), so that arching past the line still reads as "up"."""
+    return 180.0 + over_arch(body)
+
+
+def over_arch(body: Body) -> float:
+    """Hips above the shoulder-knee line, degrees (negative when below it). Image, side view."""
+    return -float(bend_below_line(body.mid("shoulder"), body.mid("hip"), body.mid("knee")))
+
+
+def lifted_leg(body: Body) -> str | None:
+    """Single-leg bridge: the side whose ankle is more than half a torso length above the
+    other's in the image; None for a two-leg bridge."""
+    la, ra = body.side("left", "ankle"), body.side("right", "ankle")
+    torso = body.torso_length_px
+    if not (math.isfinite(la[1]) and math.isfinite(ra[1]) and math.isfinite(torso)):
+        return None
+    diff = (ra[1] - la[1]) / torso  # + when the left ankle is higher
+    if abs(diff) < 0.5:
+        return None
+    return "left" if diff > 0 else "right"
+
+
+def pelvis_tilt(body: Body) -> float:
+    """Hip line tilt from horizontal, degrees, signed (see :func:`_measures.hip_tilt`)."""
+    return hip_tilt(body)
+
+
+EXERCISE = Exercise(
+    id="bridge",
+    name="Glute bridge",
+    aliases=("glute_bridge", "bridges", "single_leg_bridge", "hip_bridge"),
+    views=("side", "oblique", "front"),
+    posture="lying",
+    per_side=True,
+    needs=("shoulder", "hip", "knee", "ankle"),
+    camera=("Camera side-on at floor or knee height, 2-3 m away, head to feet in frame. To check "
+            "the knees and a single-leg bridge's pelvis, film from your feet."),
+    cautions=(
+        "If your low back tightens or hurts, lift less high or stop; a small lift still works "
+        "the glutes.",
+        "Squeeze your glutes and draw your belly button in before you lift.",
+    ),
+    counting=RepCounting(signal=hip_extension, unit="deg", rest=148.0, enter=158.0,
+                         side_of=lifted_leg, min_rep_s=0.6, top_band=6.0, min_lift_s=0.25,
+                         range_label="hip extension"),
+    checks=(
+        Check(id="over_arch", title="No over-arching", metric=over_arch, unit="deg", limit=20.0,
+              flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1, applies="top",
+              views=("side", "oblique"),
+              cue="Stop when shoulders, hips and knees make a line; do not arch your back.",
+              explain="hips pushed above the shoulder-knee line at the top"),
+        Check(id="knees_track", title="Knees over feet", metric=knee_valgus, unit="ratio",
+              limit=0.3, flag_when="above", hysteresis=0.05, min_duration_s=0.3, priority=2,
+              applies="rep", views=("front",),
+              cue="Keep your knees in line with your feet.",
+              explain="knees caving inside the hip-ankle line, in hip widths (front view)"),
+        Check(id="pelvis_level", title="Pelvis level", metric=pelvis_tilt, unit="deg",
+              limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=2,
+              applies="rep", relative=True, absolute=True, views=("front",),
+              cue="Keep both hips at the same height.",
+              explain="hip line tilting since the start of the rep (front view)"),
+    ),
+    good_rep_cue="Nice bridge.",
+    cannot_see=(
+        "Side-on, the camera cannot see the pelvis dropping to one side in a single-leg bridge, "
+        "nor the knees caving in: film from your feet for those.",
+        "Whether the glutes (rather than the hamstrings or back) do the work cannot be seen.",
+    ),
+    description="On your back, knees bent: lift the hips to a straight line and lower them.",
+)

@@ -1,0 +1,125 @@
+"""Cat/cow: on hands and knees, round the back up (cat: spinal flexion), then let it sag with
+the head and tailbone up (cow: extension). A rep is one of each, in either order; filmed from
+the side.
+
+The torso landmarks cannot see the back's curve, so the spine is measured on the person mask's
+outline (:mod:`formcheck.back_contour`; the analysis turns segmentation on for this exercise):
+``back_bend`` is the angle the back's outline turns through, + rounded, - hollow. A level,
+neutral back reads about -15 degrees in the shared side-view clips (the buttocks and shoulder
+blades bend the outline's ends), so flexion and extension are measured from that neutral:
+
+    flexion = back_bend - NEUTRAL_BEND,  extension = NEUTRAL_BEND - back_bend   (degrees)
+
+The clips reach 40-50 degrees of flexion and 40-65 of extension.
+
+Per-patient caps: with a disc problem flexion is limited, with spinal stenosis extension. The
+caps are the limits of ``spine_flexion`` and ``spine_extension``, which a therapist sets per
+patient (``limits``, or the store's caps); the defaults (90 degrees) are off in practice.
+Going past a cap flags the rep and says so.
+
+Tempo: each stage should take at least 0.4 s; a clip that starts in the middle of a stage
+(``cat_cow__colem-2``) cuts its first stage short and may show a ``tempo`` flag.
+
+Without a mask (landmark files, segmentation off) the back is not measured and no reps count.
+"""
+
+from __future__ import annotations
+
+from formcheck.back_contour import back_bend, back_line
+from formcheck.body import Body
+from formcheck.exercises.spec import Check, Exercise, PhasedRepCounting, RepCounting, RepStage
+from formcheck.geometry import elevation, tilt_from_vertical
+
+#: The outline's bend of a level, neutral back on all fours (shared side-view clips), degrees.
+NEUTRAL_BEND = -15.0
+#: Torso line elevation of a level back on all fours: the shoulder joints sit higher than the
+#: hip joints (EXERCISES.md), degrees.
+LEVEL_TORSO = 8.0
+
+
+def spine_flexion(body: Body) -> float:
+    """Rounding of the back past neutral (cat), degrees; negative when hollow. Mask outline."""
+    return back_bend(body) - NEUTRAL_BEND
+
+
+def spine_extension(body: Body) -> float:
+    """Hollowing of the back past neutral (cow), degrees; negative when rounded."""
+    return NEUTRAL_BEND - back_bend(body)
+
+
+def hands_under_shoulders(body: Body) -> float:
+    """Near arm (wrist -> shoulder) tilt from vertical in the image, degrees; 0 = wrist right
+    under the shoulder."""
+    return float(tilt_from_vertical(body.near("wrist"), body.near("shoulder")))
+
+
+def knees_under_hips(body: Body) -> float:
+    """Near thigh (knee -> hip) tilt from vertical in the image, degrees."""
+    return float(tilt_from_vertical(body.near("knee"), body.near("hip")))
+
+
+def back_tilt(body: Body) -> float:
+    """How far the torso line is from level on all fours, degrees, unsigned (level = shoulders
+    ``LEVEL_TORSO`` degrees above the hips)."""
+    return abs(float(elevation(body.mid("hip"), body.mid("shoulder"))) - LEVEL_TORSO)
+
+
+EXERCISE = Exercise(
+    id="cat_cow",
+    name="Cat/cow",
+    aliases=("cat_camel", "cat_cow_stretch", "catcow"),
+    views=("side", "oblique"),
+    posture="kneeling",
+    per_side=False,
+    needs=("shoulder", "wrist", "hip", "knee"),
+    camera=("Camera side-on at about hip height when you are on all fours, 2-3 m away, the "
+            "whole body in frame and nothing behind your back (a plain wall is best: the back's "
+            "outline is traced)."),
+    cautions=(
+        "With a herniated disc, do not round the back fully (cat); with spinal stenosis, do not "
+        "sag it fully (cow): your therapist can set a cap for each.",
+        "Move slowly with your breath; stop if it hurts.",
+    ),
+    counting=PhasedRepCounting(
+        stages=(
+            RepStage("flexion", RepCounting(signal=spine_flexion, unit="deg", rest=12.0,
+                                            enter=25.0, min_rep_s=0.3, top_band=8.0)),
+            RepStage("extension", RepCounting(signal=spine_extension, unit="deg", rest=12.0,
+                                              enter=25.0, min_rep_s=0.3, top_band=8.0)),
+        ),
+        any_order=True, max_gap_s=5.0, min_stage_s=0.4, range_label="flexion",
+    ),
+    checks=(
+        Check(id="spine_flexion", title="Flexion cap", metric=spine_flexion, unit="deg",
+              limit=90.0, flag_when="above", hysteresis=3.0, min_duration_s=0.2, priority=1,
+              cue="Round your back a little less: stay within your comfortable range.",
+              explain="back rounding past neutral, from the mask outline (cap per patient)"),
+        Check(id="spine_extension", title="Extension cap", metric=spine_extension, unit="deg",
+              limit=90.0, flag_when="above", hysteresis=3.0, min_duration_s=0.2, priority=1,
+              cue="Let your back sag a little less: stay within your comfortable range.",
+              explain="back hollowing past neutral, from the mask outline (cap per patient)"),
+        Check(id="hands_under_shoulders", title="Hands under shoulders",
+              metric=hands_under_shoulders, unit="deg", limit=20.0, flag_when="above",
+              hysteresis=3.0, min_duration_s=1.0, priority=3, views=("side",),
+              cue="Place your hands right under your shoulders.",
+              explain="arm (wrist to shoulder) angle from vertical"),
+        Check(id="knees_under_hips", title="Knees under hips", metric=knees_under_hips,
+              unit="deg", limit=20.0, flag_when="above", hysteresis=3.0, min_duration_s=1.0,
+              priority=3, views=("side",),
+              cue="Place your knees right under your hips.",
+              explain="thigh (knee to hip) angle from vertical"),
+        Check(id="back_level", title="Back level", metric=back_tilt, unit="deg", limit=20.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=1.0, priority=4,
+              views=("side", "oblique"),
+              cue="Start with your back parallel to the floor.",
+              explain="torso line's distance from level on all fours"),
+    ),
+    good_rep_cue="Smooth cat and cow.",
+    cannot_see=(
+        "The back's curve is traced from the person's outline: loose clothing, hair or anything "
+        "behind the back changes it, and it is not measured from landmark files.",
+        "Which part of the spine bends (lumbar or thoracic) cannot be told apart.",
+    ),
+    description="On all fours, round the back up, then let it sag with head and tailbone up.",
+    extra={"segmentation": True, "overlays": {"back": back_line}},
+)

@@ -1,0 +1,85 @@
+"""Kneeling overhead ball raise: kneeling upright, hold a ball with straight arms and raise it
+overhead, hold 1-2 s, lower slowly. Filmed from the side.
+
+Side view, image pixels. The rep signal is the higher arm's shoulder flexion (angle between
+trunk and arm, hip-shoulder-wrist): about 20-60 degrees with the ball held low, 150-180
+overhead. A rep must pause at the top for at least a second (``tempo``).
+
+No shared clip shows this exercise; limits come from geometry and the guide:
+
+- ``arms_straight``: near elbow below 150 degrees at the top.
+- ``lean_back``: trunk tipping back more than 10 degrees since the rep began (the lumbar spine
+  arching to get the ball higher).
+- ``head_forward``: the ear moving ahead of the shoulder by more than 0.15 torso lengths
+  (about 7-8 cm) since the rep began.
+- ``shrug``: the ear-to-shoulder distance shrinking by more than 0.15 torso lengths since the
+  rep began. Raising the arms overhead lifts the shoulder landmark a little by itself (the
+  shoulder blade rotates up), about 0.05 torso lengths, hence the margin.
+"""
+
+from __future__ import annotations
+
+import math
+
+from formcheck.body import Body
+from formcheck.exercises._measures import facing, higher_arm_flexion, lean_back, near_elbow
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import distance
+
+
+def ear_ahead(body: Body) -> float:
+    """Near ear ahead of the near shoulder (the way the person faces), torso lengths."""
+    d = (body.near("ear")[0] - body.near("shoulder")[0]) * facing(body) / body.torso_length_px
+    return float(d) if math.isfinite(d) else float("nan")
+
+
+def neck_length(body: Body) -> float:
+    """Near ear to near shoulder distance in the image, torso lengths; shrinks when shrugging."""
+    return float(distance(body.near("ear"), body.near("shoulder")) / body.torso_length_px)
+
+
+EXERCISE = Exercise(
+    id="overhead_ball_raise",
+    name="Kneeling overhead ball raise",
+    aliases=("kneeling_overhead_ball_raise", "overhead_raise", "ball_raise", "kneeling_ball_raise"),
+    views=("side", "oblique"),
+    posture="any",
+    needs=("shoulder", "elbow", "wrist", "hip", "knee"),
+    camera=("Camera side-on at chest height when you kneel, 2-3 m away, from your knees to the "
+            "ball overhead in frame."),
+    cautions=(
+        "Do not arch your low back to get the ball higher; stop if it hurts.",
+        "Keep the neck relaxed: shoulders down, head back over the shoulders.",
+    ),
+    counting=RepCounting(signal=higher_arm_flexion, unit="deg", rest=80.0, enter=140.0,
+                         min_rep_s=1.0, top_band=10.0, min_lift_s=0.5, min_top_pause_s=1.0,
+                         range_label="arm raise"),
+    checks=(
+        Check(id="arms_straight", title="Arms straight", metric=near_elbow, unit="deg",
+              limit=150.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
+              applies="top", views=("side", "oblique"),
+              cue="Keep your arms straight as the ball goes up.",
+              explain="near elbow angle at the top"),
+        Check(id="lean_back", title="Trunk vertical", metric=lean_back, unit="deg", limit=10.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
+              relative=True, views=("side", "oblique"),
+              cue="Keep your trunk upright: ribs down, no arching back.",
+              explain="trunk tipping back since the start of the rep"),
+        Check(id="head_forward", title="Head back", metric=ear_ahead, unit="ratio", limit=0.15,
+              flag_when="above", hysteresis=0.03, min_duration_s=0.3, priority=2, applies="rep",
+              relative=True, views=("side",),
+              cue="Keep your head over your shoulders; do not push it forward.",
+              explain="ear moving ahead of the shoulder since the start of the rep"),
+        Check(id="shrug", title="No shrug", metric=neck_length, unit="ratio", limit=-0.15,
+              flag_when="below", hysteresis=0.03, min_duration_s=0.3, priority=2, applies="rep",
+              relative=True, views=("side", "oblique"),
+              cue="Let your shoulders stay down, away from your ears.",
+              explain="ear-to-shoulder distance shrinking since the start of the rep"),
+    ),
+    good_rep_cue="Nice and tall.",
+    cannot_see=(
+        "The ball is not tracked; the hands stand in for it.",
+        "The lumbar curve itself is not seen; leaning back is used as its sign.",
+    ),
+    description="Kneeling tall, raise a ball overhead with straight arms, hold, lower slowly.",
+)

@@ -1,0 +1,144 @@
+"""Side-lying leg lift (hip abduction): lying on one side, the top leg, straight, lifts up and
+comes back down. Reps per side (the side of the lifted leg), filmed from the front of the body.
+
+The lift is an image angle: seen from the front, the legs part in the picture plane. Whether
+the leg drifts forward (hip flexion) and whether the pelvis rolls are movements in depth, so
+those checks use MediaPipe's world landmarks (metres; see :mod:`formcheck.frames`), like the
+clamshell's rocking check.
+
+Limits: the only shared clips are *standing* side leg raises (a relative), which count with the
+same rep signal and lift much faster than a side-lying lift should (``tempo`` flags); their
+trunk sways sideways as the leg rises, which side-lying rules cannot
+judge, so ``pelvis_rocking`` and ``leg_forward`` may flag on them (they are not the exercise's
+position). ``too_high`` is set at 70 degrees between the legs: the standing demonstrations reach
+60-125 degrees because the whole pelvis tips, which is exactly what the side-lying lift avoids.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from formcheck.body import Body, other_side
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.geometry import elevation, joint_angle
+
+
+def leg_opening(body: Body) -> float:
+    """Angle between the two legs' directions (each hip -> its ankle) in the image, degrees:
+    0-10 with the legs side by side, 30-45 at a good side-lying lift."""
+    left = body.side("left", "ankle") - body.side("left", "hip")
+    right = body.side("right", "ankle") - body.side("right", "hip")
+    return float(joint_angle(left, np.zeros(2), right))
+
+
+def lifted_leg(body: Body) -> str | None:
+    """The side of the lifted leg: the ankle higher in the image (side-lying, the top leg;
+    standing, the raised one)."""
+    la, ra = body.side("left", "ankle"), body.side("right", "ankle")
+    if not (math.isfinite(la[1]) and math.isfinite(ra[1])):
+        return None
+    return "left" if la[1] < ra[1] else "right"
+
+
+def leg_forward(body: Body) -> float:
+    """Hip flexion of the lifted leg in world 3D, degrees: how far the leg (hip -> ankle) swings
+    in front of the trunk's line, within the body's sagittal plane; 0 = in line with the trunk,
+    + = forward (toward the belly), - = behind.
+
+    Forward is ``left x up`` (left = right hip -> left hip, up = hip mid -> shoulder mid), so it
+    does not depend on how the body lies."""
+    side = lifted_leg(body)
+    if side is None:
+        return float("nan")
+    lh, rh = body.side("left", "hip", "world"), body.side("right", "hip", "world")
+    sh, hip_mid = body.mid("shoulder", "world"), body.mid("hip", "world")
+    hip, ankle = body.side(side, "hip", "world"), body.side(side, "ankle", "world")
+    if not all(np.isfinite(p).all() for p in (lh, rh, sh, hip_mid, hip, ankle)):
+        return float("nan")
+    up = sh - hip_mid
+    left = lh - rh
+    fwd = np.cross(left, up)
+    if np.linalg.norm(fwd) < 1e-9 or np.linalg.norm(up) < 1e-9:
+        return float("nan")
+    fwd, up = fwd / np.linalg.norm(fwd), up / np.linalg.norm(up)
+    leg = ankle - hip
+    return float(np.degrees(np.arctan2(np.dot(leg, fwd), -np.dot(leg, up))))
+
+
+def _line_roll(body: Body, part: str) -> float:
+    """Angle between the ``part`` line (bottom -> top side, world) and straight up, both seen
+    along the trunk's long axis (hip mid -> shoulder mid), degrees, unsigned."""
+    side = lifted_leg(body)
+    if side is None:
+        return float("nan")
+    top, bottom = body.side(side, part, "world"), body.side(other_side(side), part, "world")
+    axis = body.mid("shoulder", "world") - body.mid("hip", "world")
+    if not (np.isfinite(top).all() and np.isfinite(bottom).all() and np.isfinite(axis).all()):
+        return float("nan")
+    axis = axis / np.linalg.norm(axis)
+    line = (top - bottom) - np.dot(top - bottom, axis) * axis
+    up = np.array([0.0, -1.0, 0.0])  # world y points down
+    up = up - np.dot(up, axis) * axis
+    if np.linalg.norm(line) < 1e-6 or np.linalg.norm(up) < 1e-6:
+        return float("nan")
+    cos = np.dot(line, up) / np.linalg.norm(line) / np.linalg.norm(up)
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def pelvis_roll(body: Body) -> float:
+    """Roll of the hip and shoulder lines away from vertical, world 3D, degrees, unsigned (mean
+    of the two): lying on the side with hips and shoulders stacked it is near 0; rolling back
+    or forward raises it. The check uses its change from the start of each rep. Unlike the
+    clamshell's roll it needs no knee direction (the legs here are straight, in line with the
+    trunk)."""
+    rolls = [r for r in (_line_roll(body, "hip"), _line_roll(body, "shoulder")) if math.isfinite(r)]
+    return float(np.mean(rolls)) if rolls else float("nan")
+
+
+def trunk_line_tilt(body: Body) -> float:
+    """Image angle of the trunk (hip mid -> shoulder mid) from horizontal, degrees; used to
+    tell lying from standing in the setup check."""
+    return float(elevation(body.mid("hip"), body.mid("shoulder")))
+
+
+EXERCISE = Exercise(
+    id="side_leg_lift",
+    name="Side-lying leg lift",
+    aliases=("side_lying_leg_lift", "side_leg_raise", "hip_abduction", "side_lying_hip_abduction"),
+    views=("front", "oblique"),
+    posture="lying",
+    per_side=True,
+    needs=("shoulder", "hip", "knee", "ankle"),
+    camera=("Camera in front of you (on the side your face and knees point to), raised to table "
+            "height and tilted down at your body, 2 m away, head to feet in frame."),
+    cautions=(
+        "Stop if your low back tightens or hurts; rest and try again with a smaller lift.",
+        "Lift slowly; the top leg should tire, not your back.",
+    ),
+    counting=RepCounting(signal=leg_opening, unit="deg", rest=18.0, enter=28.0,
+                         side_of=lifted_leg, min_rep_s=0.6, top_band=6.0, min_lift_s=0.5,
+                         range_label="leg opening"),
+    checks=(
+        Check(id="leg_forward", title="Leg in line", metric=leg_forward, unit="deg", limit=25.0,
+              flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1, applies="top",
+              cue="Keep the top leg in line with your body; take it slightly back, not forward.",
+              explain="lifted leg swinging in front of the trunk line (hip flexion, 3D)"),
+        Check(id="pelvis_rocking", title="No rocking", metric=pelvis_roll, unit="deg",
+              limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
+              applies="rep", relative=True, absolute=True,
+              cue="Keep your hips stacked: do not roll back or forward as the leg lifts.",
+              explain="roll of hips and shoulders since the start of the rep, either way (3D)"),
+        Check(id="too_high", title="Lift height", metric=leg_opening, unit="deg", limit=70.0,
+              flag_when="above", hysteresis=5.0, min_duration_s=0.3, priority=3, applies="top",
+              cue="Lift only as high as your hips stay still.",
+              explain="angle between the legs at the top (a very high lift tips the pelvis)"),
+    ),
+    good_rep_cue="Good lift: steady hips.",
+    cannot_see=(
+        "From a camera on the floor the pelvis rolling back and the leg drifting forward are "
+        "movements toward the camera; raise the camera and tilt it down.",
+    ),
+    description="Lying on your side, lift the straight top leg and lower it slowly.",
+)
