@@ -183,3 +183,15 @@ def test_rep_score_formula():
     assert rep_score({"a": double, "b": ok}, limits, False) == 50  # capped at 50 per check
     assert rep_score({"a": double, "b": double}, limits, True) == 0
     assert rep_score({"a": ok, "b": ok}, limits, True) == 90
+
+
+def test_landmark_mirror_swaps_every_left_right_pair():
+    from formcheck.landmarks import Landmark, mirror
+
+    for lm in Landmark:
+        twin = mirror(lm)
+        assert mirror(twin) == lm
+        if "LEFT" in lm.name or "RIGHT" in lm.name:
+            assert twin != lm and twin.name.replace("RIGHT", "LEFT") == lm.name.replace("RIGHT", "LEFT")
+        else:
+            assert twin == lm

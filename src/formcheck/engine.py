@@ -264,8 +264,10 @@ class Analyzer:
             if at_start and math.isfinite(value):
                 self._baseline[cid] = value
             return value - self._baseline.get(cid, value)
-        base = self._baseline.get(cid, float("nan"))
-        return value - base
+        if cid not in self._baseline and math.isfinite(value):
+            # The input began mid-rep: its first measured frame is the best reference there is.
+            self._baseline[cid] = value
+        return value - self._baseline.get(cid, float("nan"))
 
     def _hold(self, body: Body, t: int, readings: dict[str, CheckReading]) -> float:
         if self.hold_timer is None or not isinstance(self.exercise.counting, HoldTiming):

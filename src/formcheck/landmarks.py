@@ -53,12 +53,9 @@ LANDMARK_NAMES: tuple[str, ...] = tuple(lm.name.lower() for lm in Landmark)
 
 def mirror(landmark: Landmark) -> Landmark:
     """The same landmark on the other side of the body (``NOSE`` maps to itself)."""
-    name = landmark.name
-    if name.startswith("LEFT_"):
-        return Landmark[name.replace("LEFT_", "RIGHT_", 1)]
-    if name.startswith("RIGHT_"):
-        return Landmark[name.replace("RIGHT_", "LEFT_", 1)]
-    return landmark
+    parts = landmark.name.split("_")
+    swap = {"LEFT": "RIGHT", "RIGHT": "LEFT"}
+    return Landmark["_".join(swap.get(p, p) for p in parts)]  # MOUTH_LEFT as well as LEFT_EYE
 
 
 @cache
