@@ -4,7 +4,8 @@ Threads: streamlit-webrtc calls :meth:`LiveSession.process` from its own worker 
 only the newest frame (``async_processing``: frames that arrived while the previous one was
 being processed are dropped, never queued). The page never touches the pipeline: it reads
 :meth:`LiveSession.status`, a snapshot the callback refreshes under a lock, and a fragment
-redraws it twice a second. ``st.session_state`` only holds the session object itself.
+redraws it twice a second. ``st.session_state`` only holds the session's id; the sessions
+themselves live in :data:`SESSIONS`, which closes them explicitly.
 
 Speed: each frame's processing time is measured; when the median over the last two seconds is
 longer than one frame at the target rate (25 fps: 40 ms), the page steps down: pose on a
@@ -14,10 +15,12 @@ no count is lost), then a 320-pixel frame. The status line says which step is in
 
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -39,7 +42,7 @@ from formcheck.webapp.settings import AppSettings, SettingError
 
 log = logging.getLogger(__name__)
 
-_SESSION_KEY = "live_session"
+_SESSION_KEY = "live_session_id"
 PAIN_REASON = "stopped because it hurt (the user pressed 'It hurts - stop')"
 PAIN_ADVICE = (
     "**Stop the exercise now and rest.** Pain is the guide: do not push through it. "
@@ -164,6 +167,11 @@ class LiveSession:
         self._size = (0, 0)
         self._strip = SetStripAnnotator()
         self._titles: dict[str, str] = {}
+        self.last_active = time.monotonic()
+
+    def touch(self) -> None:
+        """Mark the session as in use (page runs and frames do this)."""
+        self.last_active = time.monotonic()
 
     # -- page side -------------------------------------------------------------------------------
     @property
@@ -232,6 +240,7 @@ class LiveSession:
     # -- callback side ---------------------------------------------------------------------------
     def process(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The video callback: coach one frame and return it annotated."""
+        self.last_active = time.monotonic()
         image = frame.to_ndarray(format="rgb24")
         try:
             out = self._process_rgb(image)
@@ -380,18 +389,64 @@ def _pain_warning() -> str:
 
 
 # -- the page ------------------------------------------------------------------------------------
+class SessionRegistry:
+    """Owns every live session in this server process, keyed by a random id kept in the
+    browser session's ``st.session_state``.
+
+    Sessions are closed explicitly, from a page run or at exit, never by garbage collection:
+    a MediaPipe landmarker finalised by a collection that happens to run on some other thread
+    can deadlock its close. Sessions nobody has looked at and no frame has reached for
+    ``idle_s`` seconds are closed at the next page run.
+    """
+
+    def __init__(self, idle_s: float = 15 * 60) -> None:
+        self.idle_s = idle_s
+        self._lock = threading.Lock()
+        self._sessions: dict[str, LiveSession] = {}
+
+    def get(self, key: str, factory) -> LiveSession:
+        with self._lock:
+            session = self._sessions.get(key)
+            if session is None:
+                session = self._sessions[key] = factory()
+        session.touch()
+        return session
+
+    def find(self, key: str | None) -> LiveSession | None:
+        with self._lock:
+            return self._sessions.get(key) if key else None
+
+    def reap(self, now: float | None = None) -> int:
+        """Close idle sessions; returns how many."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [k for k, s in self._sessions.items() if now - s.last_active > self.idle_s]
+            closing = [self._sessions.pop(k) for k in idle]
+        for session in closing:
+            session.close()
+        return len(closing)
+
+    def close_all(self) -> None:
+        with self._lock:
+            closing, self._sessions = list(self._sessions.values()), {}
+        for session in closing:
+            session.close()
+
+
+SESSIONS = SessionRegistry()
+atexit.register(SESSIONS.close_all)
+
+
 def current_session() -> LiveSession | None:
-    """This browser session's live set holder (for other pages, e.g. a store saving
-    ``current_session().report``)."""
-    return st.session_state.get(_SESSION_KEY)
+    """This browser session's live set holder, if it has one (for other pages, e.g. a store
+    saving ``current_session().report``)."""
+    return SESSIONS.find(st.session_state.get(_SESSION_KEY))
 
 
 def _session(app_settings: AppSettings) -> LiveSession:
-    session = st.session_state.get(_SESSION_KEY)
-    if session is None:
-        session = LiveSession(Settings(), app_settings)
-        st.session_state[_SESSION_KEY] = session
-    return session
+    key = st.session_state.setdefault(_SESSION_KEY, uuid.uuid4().hex)
+    SESSIONS.reap()
+    return SESSIONS.get(key, lambda: LiveSession(Settings(), app_settings))
 
 
 def _speak(text: str, key: int) -> None:

@@ -1,0 +1,393 @@
+"""The Streamlit app without a browser: page logic through ``streamlit.testing.v1.AppTest``,
+the shared table/plot builders, upload checks, settings, and the live session holder fed
+frames directly (the webrtc widget itself is only exercised in tests/browser)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import sys
+import time
+import types
+
+import av
+import numpy as np
+import pandas as pd
+import pytest
+
+from formcheck.report import (CheckSummary, FlagDetail, InputInfo, ProcessingInfo, RepReport,
+                              SessionReport, side_comparison)
+from formcheck.webapp import common
+from formcheck.webapp.analyse import UploadError, save_upload, sniff_container
+from formcheck.webapp.settings import AppSettings, SettingError, parse_ice_servers
+from tests.conftest import media_clip
+
+ANALYSE_SCRIPT = "from formcheck.webapp.analyse import analyse_page\nanalyse_page()\n"
+LIVE_SCRIPT = """
+from formcheck.webapp import live
+live.live_page(video_widget=lambda session, settings: False)
+"""
+
+
+@pytest.fixture(autouse=True)
+def close_live_sessions():
+    """Close the live sessions a test made (explicitly: see live.SessionRegistry)."""
+    yield
+    from formcheck.webapp.live import SESSIONS
+
+    SESSIONS.close_all()
+
+
+def app(script: str):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_string(script, default_timeout=120)
+
+
+def errors(at) -> list[str]:
+    return [e.value for e in at.error]
+
+
+# -- settings --------------------------------------------------------------------------------------
+def test_ice_servers_default_is_empty_so_it_works_offline():
+    assert AppSettings.from_env({}).rtc_configuration == {"iceServers": []}
+
+
+def test_ice_servers_from_json():
+    servers = parse_ice_servers('[{"urls": "turn:t.example:3478", "username": "u", "credential": "p",'
+                                ' "junk": 1}, {"urls": ["stun:s.example:3478"]}]')
+    assert servers == [{"urls": "turn:t.example:3478", "username": "u", "credential": "p"},
+                       {"urls": ["stun:s.example:3478"]}]
+
+
+@pytest.mark.parametrize("text", ["not json", '{"x": 1}', "[1]", '"stun:x"'])
+def test_bad_ice_servers_are_refused_with_the_variable_named(text):
+    with pytest.raises(SettingError, match="FORMCHECK_ICE_SERVERS"):
+        parse_ice_servers(text)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "lots"])
+def test_bad_upload_limit(value):
+    with pytest.raises(SettingError, match="FORMCHECK_MAX_UPLOAD_MB"):
+        AppSettings.from_env({"FORMCHECK_MAX_UPLOAD_MB": value})
+
+
+def test_upload_limit_in_bytes():
+    assert AppSettings.from_env({"FORMCHECK_MAX_UPLOAD_MB": "5"}).max_upload_bytes == 5_000_000
+
+
+# -- uploads ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("head,kind", [
+    (b"\x00\x00\x00\x20ftypisom\x00\x00", "mp4"),
+    (b"\x00\x00\x00\x14ftypqt  \x00\x00", "mov"),
+    (b"\x00\x00\x00\x08wide\x00\x00\x00\x00", "mov"),
+    (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42", "webm"),
+    (b"RIFF\x00\x10\x00\x00AVI LIST", "avi"),
+    (b"GIF89a\x10\x00\x10\x00\x00\x00", "gif"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", None),
+    (b"<html><body>x</body>", None),
+    (b"", None),
+])
+def test_sniff_container_by_content(head, kind):
+    assert sniff_container(head) == kind
+
+
+def test_upload_saved_under_a_generated_name(tmp_path):
+    clip = media_clip("plank__tbf.mp4")
+    data = clip.read_bytes()
+    path = save_upload(io.BytesIO(data), "../../etc/evil name.mp4", len(data), tmp_path, 10**9)
+    assert path.parent == tmp_path
+    assert path.name.startswith("upload-") and path.suffix == ".mp4"
+    assert "evil" not in path.name
+    assert path.read_bytes() == data
+
+
+def test_upload_too_big_refused_before_writing(tmp_path):
+    with pytest.raises(UploadError, match="limit is 1.0 MB"):
+        save_upload(io.BytesIO(b"x" * 10), "big.mp4", 2_000_000, tmp_path, 1_000_000)
+    assert not list(tmp_path.iterdir())
+
+
+def test_truncated_video_refused(tmp_path):
+    data = media_clip("plank__kaiakol-004.mp4").read_bytes()[:3000]
+    with pytest.raises(UploadError) as info:
+        save_upload(io.BytesIO(data), "cut.mp4", len(data), tmp_path, 10**9)
+    assert "'cut.mp4'" in str(info.value) and str(tmp_path) not in str(info.value)
+
+
+# -- the analyse page ------------------------------------------------------------------------------
+def test_analyse_page_starts_empty():
+    at = app(ANALYSE_SCRIPT).run()
+    assert not at.exception
+    assert "Choose a video file" in at.info[0].value
+    assert "200 MB" in at.caption[0].value
+    ids = at.selectbox(key="analyse_exercise").options
+    assert len(ids) == len(common.exercise_ids())
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("notes.mp4", b"hello, this is text pretending to be a video", "not a video this page can read"),
+    ("empty.mov", b"", "empty"),
+    ("fake.gif", b"GIF89a" + b"\x00" * 200, "not a readable video"),
+])
+def test_analyse_page_rejects_bad_uploads_with_a_message(name, content, message):
+    at = app(ANALYSE_SCRIPT).run()
+    at.file_uploader(key="analyse_upload").set_value((name, content, "video/mp4")).run()
+    assert not at.exception
+    assert any(message in e for e in errors(at)), errors(at)
+    assert not any(b.label == "Analyse" for b in at.button)
+
+
+def test_analyse_page_enforces_the_size_setting(monkeypatch):
+    monkeypatch.setenv("FORMCHECK_MAX_UPLOAD_MB", "1")
+    data = media_clip("plank__kaiakol-004.mp4").read_bytes()
+    assert len(data) > 1_000_000
+    at = app(ANALYSE_SCRIPT).run()
+    assert "1.0 MB" in at.caption[0].value
+    at.file_uploader(key="analyse_upload").set_value(("plank.mp4", data, "video/mp4")).run()
+    assert any("the limit is 1.0 MB" in e for e in errors(at)), errors(at)
+
+
+def _blank_video(path, frames: int = 12) -> bytes:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((240, 320, 3), 90, np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path.read_bytes()
+
+
+def test_analyse_page_says_when_no_person_is_found(model_dir, tmp_path):
+    at = app(ANALYSE_SCRIPT).run()
+    at.file_uploader(key="analyse_upload").set_value(("wall.mp4", _blank_video(tmp_path / "b.mp4"), "video/mp4"))
+    at.run()
+    assert not errors(at)
+    at.button(key="analyse_run").click().run()
+    assert not at.exception
+    assert any("No person was found" in e for e in errors(at)), errors(at)
+
+
+@pytest.mark.slow
+def test_analyse_page_result_matches_the_api(model_dir, tmp_path):
+    from formcheck import api
+
+    clip = media_clip("plank__kaiakol-004.mp4")
+    expected, _ = api.analyze(clip, "plank", tmp_path / "api", write_video=False)
+    at = app(ANALYSE_SCRIPT).run()
+    at.file_uploader(key="analyse_upload").set_value(("my plank.mp4", clip.read_bytes(), "video/mp4"))
+    at.selectbox(key="analyse_exercise").select("plank")
+    at.run()
+    at.button(key="analyse_run").click().run()
+    assert not at.exception and not errors(at)
+    assert "Analysed 'my plank.mp4'" in at.success[0].value
+    holds = at.table[0].value
+    assert list(holds.index) == [h.index for h in expected.holds]
+    assert [r.startswith("flagged") for r in holds["Result"]] == [bool(h.flags) for h in expected.holds]
+    assert list(holds["Score"]) == [round(h.score) for h in expected.holds]
+    assert [b.label for b in at.get("download_button")] == ["report.json", "frames.csv", "annotated.mp4"]
+
+
+# -- tables and charts -----------------------------------------------------------------------------
+def _rep(index, side, flags, score, start):
+    return RepReport(index=index, start_s=start, peak_s=start + 1, end_s=start + 2.5, side=side,
+                     range=40.0 + index, range_unit="deg", time_up_s=1.0, top_pause_s=0.5,
+                     time_down_s=1.0, metrics={"back_flat": 5.0}, unknown_fraction={"back_flat": 0.0},
+                     flags=flags, flag_details=[FlagDetail(check=f, worst=12.0, limit=10.0, past_by=2.0)
+                                                for f in flags if f != "tempo"],
+                     score=score, passed=not flags)
+
+
+def reps_report() -> SessionReport:
+    reps = [_rep(1, "left", [], 100.0, 0.0), _rep(2, "right", ["back_flat", "tempo"], 64.0, 3.0),
+            _rep(3, "left", [], 100.0, 6.0)]
+    check = CheckSummary(id="back_flat", title="Back flat", unit="deg", limit=10.0, flag_when="above",
+                         frames_ok=80, frames_flag=20, frames_unknown=5, flagged_in=1, worst=12.0,
+                         measurable_in_view=True)
+    return SessionReport(
+        exercise="bird_dog", exercise_name="Bird dog", kind="reps",
+        input=InputInfo(kind="video", width=640, height=480, fps=30.0),
+        processing=ProcessingInfo(formcheck_version="0", smoothing="one_euro", min_visibility=0.5),
+        frames_total=105, frames_with_person=100, detection_rate=0.95, duration_s=9.0, view="side",
+        checks=[check], reps=reps, rep_count=3, set_score=88.0, sides=side_comparison(reps))
+
+
+def test_rep_table_shows_side_score_and_flag_titles():
+    table = common.rep_table(reps_report())
+    assert list(table.index) == [1, 2, 3]
+    assert list(table["Side"]) == ["left", "right", "left"]
+    assert list(table["Result"]) == ["pass", "flagged: Back flat, Tempo (rushed)", "pass"]
+    assert list(table["Score"]) == [100, 64, 100]
+
+
+def test_check_and_side_tables():
+    report = reps_report()
+    checks = common.check_table(report)
+    assert checks.loc["Back flat", "Flags when"] == "> 10 deg"
+    assert checks.loc["Back flat", "Flagged in (reps)"] == 1
+    assert checks.loc["Back flat", "Frames flagged"] == "20%"
+    sides = common.side_table(report)
+    assert sides.loc["Left", "Reps"] == 2 and sides.loc["Right", "Flagged reps"] == 1
+
+
+def frames_table() -> pd.DataFrame:
+    t = np.arange(10) * 100
+    value = [1, 2, np.nan, 12, 13, 14, 3, 2, 15, 16]
+    state = ["ok", "ok", "unknown", "flag", "flag", "flag", "ok", "ok", "flag", "flag"]
+    return pd.DataFrame({"t_ms": t, "t_s": t / 1000, "back_flat": value, "back_flat_state": state})
+
+
+def test_flag_spans():
+    assert common.flag_spans(frames_table(), "back_flat") == [(0.3, 0.6), (0.8, 0.9)]
+
+
+def test_metric_chart_has_flag_bands_line_and_limit():
+    check = reps_report().checks[0]
+    spec = common.metric_chart(frames_table(), check).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+             for layer in spec["layer"]]
+    assert marks == ["rect", "line", "rule"]
+    assert spec["title"]["text"] == "Back flat"
+
+
+def test_read_frames_adds_seconds(tmp_path):
+    path = tmp_path / "frames.csv"
+    path.write_text("frame,t_ms,back_flat,back_flat_state\n0,0,,unknown\n1,40,3.5,ok\n")
+    frames = common.read_frames(path)
+    assert list(frames["t_s"]) == [0.0, 0.04]
+    assert math.isnan(frames["back_flat"][0])
+
+
+def test_exercise_ids_come_from_the_registry():
+    from formcheck.exercises import all_exercises
+
+    ids = common.exercise_ids()
+    assert sorted(ids) == sorted(all_exercises())
+    assert ids[-1] == "pose_only"
+
+
+# -- navigation ------------------------------------------------------------------------------------
+def test_review_page_is_added_only_when_its_module_imports(monkeypatch):
+    import formcheck.webapp as webapp
+
+    monkeypatch.setitem(sys.modules, webapp.REVIEW_MODULE, None)  # import fails
+    assert webapp._review_page() is None
+    module = types.ModuleType(webapp.REVIEW_MODULE)
+    module.review_page = lambda: None
+    monkeypatch.setitem(sys.modules, webapp.REVIEW_MODULE, module)
+    assert webapp._review_page() is module.review_page
+
+
+def test_app_script_runs(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import formcheck.webapp.live as live
+
+    monkeypatch.setattr(live, "webrtc_video", lambda session, settings: False)
+    monkeypatch.setattr(live.live_page, "__defaults__", (live.webrtc_video,))
+    at = AppTest.from_file(str(common.Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=120).run()
+    assert not at.exception
+    assert at.title[0].value == "Live coaching"
+
+
+# -- the live page ---------------------------------------------------------------------------------
+def test_live_page_shows_camera_placement_and_cautions(model_dir):
+    from formcheck.exercises import get_exercise
+
+    at = app(LIVE_SCRIPT).run()
+    assert not at.exception
+    at.selectbox(key="live_exercise").select("plank").run()
+    plank = get_exercise("plank")
+    text = " ".join(m.value for m in at.markdown)
+    assert plank.camera in text
+    assert all(c in at.warning[0].value for c in plank.cautions)
+    assert "Press **START**" in at.info[0].value
+
+
+def test_live_page_pain_button_ends_the_set_with_advice(model_dir):
+    at = app(LIVE_SCRIPT).run()
+    at.selectbox(key="live_exercise").select("plank").run()
+    at.button(key="live_pain").click().run()
+    assert not at.exception
+    assert any("Stop the exercise now" in e and "clinician" in e for e in errors(at))
+    assert any(s.value == "Set summary" for s in at.subheader)
+    assert any("stopped because it hurt" in w.value for w in at.warning)
+    from formcheck.webapp.live import SESSIONS
+
+    session = SESSIONS.find(at.session_state["live_session_id"])
+    assert session.pain_reported and session.report.complete is False
+
+
+def _video_frames(clip, n: int):
+    with av.open(str(clip)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i >= n:
+                return
+            yield frame.reformat(width=640, height=360)
+
+
+def test_live_session_counts_a_hold_and_records_a_pain_stop(model_dir):
+    from formcheck.exercises import get_exercise
+    from formcheck.webapp.live import PAIN_REASON, LiveSession
+
+    clip = media_clip("plank__kaiakol-004.mp4")
+    session = LiveSession(adaptive=False)
+    session.start(get_exercise("plank"))
+    try:
+        for frame in _video_frames(clip, 60):
+            out = session.process(frame)
+            assert (out.width, out.height) == (640, 360)
+            time.sleep(0.01)
+        status = session.status()
+        assert status.state == "running" and status.frames == 60
+        assert status.has_person and status.hold_s > 0.3
+        assert status.fps > 0 and status.latency_p50_ms > 0
+        report = session.end(pain=True)
+        assert report.input.kind == "camera" and report.frames_total == 60
+        assert report.complete is False and report.incomplete_reason == PAIN_REASON
+        assert len(report.holds) == 1
+        assert json.loads(report.model_dump_json())["exercise"] == "plank"
+        assert session.status().state == "stopped_pain"
+        after = session.process(next(_video_frames(clip, 1)))
+        assert after.width == 640  # a banner, no processing
+        assert session.status().frames == 60
+    finally:
+        session.close()
+
+
+def test_idle_live_sessions_are_closed(model_dir):
+    from formcheck.exercises import get_exercise
+    from formcheck.webapp.live import LiveSession, SessionRegistry
+
+    registry = SessionRegistry(idle_s=60)
+    session = registry.get("a", LiveSession)
+    session.start(get_exercise("plank"))
+    assert registry.reap(now=session.last_active + 30) == 0
+    assert registry.reap(now=session.last_active + 61) == 1
+    assert registry.find("a") is None
+    frame = av.VideoFrame.from_ndarray(np.zeros((360, 640, 3), np.uint8), format="rgb24")
+    assert session.process(frame).width == 640  # closed: frames pass through untouched
+
+
+def test_pacer_steps_down_only_after_a_full_slow_window():
+    from formcheck.webapp.live import Pacer
+
+    pacer = Pacer(target_fps=25, window_s=2.0, settle_s=1.0)
+    t0 = 1000.0
+    pacer.reset(t0)
+    for i in range(30):
+        pacer.add(t0 + i * 0.06, 55.0)
+    assert not pacer.too_slow(t0 + 29 * 0.06)  # < settle + window
+    for i in range(30, 60):
+        pacer.add(t0 + i * 0.06, 55.0)
+    assert pacer.too_slow(t0 + 59 * 0.06)
+    assert 15 < pacer.fps() < 18
+    fast = Pacer(target_fps=25, window_s=2.0, settle_s=1.0)
+    fast.reset(t0)
+    for i in range(100):
+        fast.add(t0 + i * 0.035, 20.0)
+    assert not fast.too_slow(t0 + 99 * 0.035)
+
