@@ -19,19 +19,27 @@ runner = CliRunner()
 FAST = ("plank__kaiakol-001.mp4", "plank__ec.gif")
 
 
-def _exercise_for(entry: dict) -> str:
-    """The clip's own exercise when formcheck declares it, else the pose-only pass."""
+def _cli_has(option: str) -> bool:
+    return option in runner.invoke(app, ["analyze", "--help"], terminal_width=200).output
+
+
+def _exercise_for(entry: dict) -> tuple[str, list[str]]:
+    """The clip's own exercise when formcheck declares it (with ``--cleared`` for one that asks
+    a clearance question), else the pose-only pass."""
     known = all_exercises()
     for name in (entry["exercise"], entry.get("relative_of")):
         if name in known:
-            return name
-    return "pose_only"
+            if not getattr(known[name], "clearance", None):
+                return name, []
+            if _cli_has("--cleared"):
+                return name, ["--cleared"]
+    return "pose_only", []
 
 
 def _check_clip(entry: dict, out) -> SessionReport:
     path = media_clip(entry["file"])
-    exercise = _exercise_for(entry)
-    result = runner.invoke(app, ["analyze", str(path), "-e", exercise, "-o", str(out), "--quiet"])
+    exercise, extra = _exercise_for(entry)
+    result = runner.invoke(app, ["analyze", str(path), "-e", exercise, "-o", str(out), "--quiet", *extra])
     assert result.exit_code == 0, f"{entry['file']}: {result.output}"
     report = SessionReport.model_validate_json((out / "report.json").read_text())
     assert report.complete and report.incomplete_reason is None
