@@ -30,7 +30,7 @@ CLIPS = [pytest.param(e, marks=pytest.mark.xfail(reason=KNOWN_MISCOUNTS[e["file"
 
 
 def _id(entry) -> str:
-    return (entry.values[0] if hasattr(entry, "values") else entry)["file"]
+    return (entry if isinstance(entry, dict) else entry.values[0])["file"]
 
 
 @pytest.mark.slow
