@@ -109,7 +109,7 @@ class OverlayAnnotator:
     """The engine's polylines (``FrameResult.overlays``, e.g. the traced back line of cat/cow),
     drawn as open lines with a dot at each end."""
 
-    colour: tuple[int, int, int] = (80, 200, 255)
+    colour: tuple[int, int, int] = (255, 60, 200)  # magenta: stands out on skin, clothes and blue mats
 
     def __call__(self, image: np.ndarray, result: FrameResult) -> np.ndarray:
         overlays = getattr(result, "overlays", None) or {}
