@@ -448,7 +448,8 @@ class LiveCoach:
         self.analyzer = make_analyzer(self.exercise, self.settings, limits)
         self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
         self._annotator = FrameAnnotator(self.exercise, self.settings.min_visibility)
-        self._estimator = PoseEstimator(pose_options(self.settings, model))
+        self._estimator = PoseEstimator(pose_options(
+            self.settings, model, segmentation=bool(self.exercise.extra.get("segmentation"))))
         self._lock = threading.Lock()
         self.latest: FrameResult | None = None
 
