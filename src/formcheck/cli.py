@@ -77,6 +77,7 @@ def analyze(
     limit: Annotated[list[str], typer.Option(help="override a check's limit: CHECK=VALUE (repeatable)")] = [],  # noqa: B006
     no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated video")] = False,
     save_landmarks: Annotated[bool, typer.Option(help="also write landmarks.csv")] = False,
+    cleared: Annotated[bool, typer.Option("--cleared", help="answer yes to the exercise's clearance question (deadlift: back pain-free now and lifting cleared by a clinician)")] = False,
     save: Annotated[bool, typer.Option("--save", help="store the result for --patient (therapist review)")] = False,
     patient: Annotated[Optional[str], typer.Option("--patient", "-p", help="patient pseudonym: their own limits are used")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
@@ -102,13 +103,15 @@ def analyze(
             if video is not None:
                 _fail("give either a video or --landmarks, not both")
             report, paths = api.analyze_landmarks(landmarks, exercise, out, width=width, height=height,
-                                                  fps=fps, settings=settings, limits=limits, progress=bar)
+                                                  fps=fps, settings=settings, limits=limits, progress=bar,
+                                                  clearance_confirmed=cleared)
         elif video is None:
             _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
         else:
             report, paths = api.analyze(video, exercise, out, settings=settings, model=model,
                                         limits=limits, write_video=not no_video,
-                                        save_landmarks=save_landmarks, progress=bar)
+                                        save_landmarks=save_landmarks, progress=bar,
+                                        clearance_confirmed=cleared)
     except KeyboardInterrupt:
         bar.close()
         _fail(f"interrupted; partial results (marked incomplete) are in {out}", 130)
@@ -177,6 +180,7 @@ def exercises() -> None:
 def live(
     exercise: Annotated[str, typer.Option("--exercise", "-e")] = "pose_only",
     camera: Annotated[int, typer.Option(help="camera device index")] = 0,
+    cleared: Annotated[bool, typer.Option("--cleared", help="answer yes to the exercise's clearance question")] = False,
     model: Annotated[Optional[Path], typer.Option(help="pose model .task file")] = None,
     config: Annotated[Optional[Path], typer.Option(help="settings TOML")] = None,
 ) -> None:
@@ -189,7 +193,7 @@ def live(
 
     try:
         settings = _settings(config, None)
-        with LiveCoach(exercise, settings, model) as coach, Camera(camera) as cam:
+        with LiveCoach(exercise, settings, model, clearance_confirmed=cleared) as coach, Camera(camera) as cam:
             for frame in cam.frames():
                 image, _ = coach.process(frame.image, frame.t_ms)
                 cv2.imshow("formcheck", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
