@@ -21,8 +21,8 @@ import argparse
 import math
 
 import numpy as np
-
 from _common import MEDIA, Output, machine, table
+
 from formcheck.smoothing import OneEuroFilter, OneEuroParams
 
 FPS = 30.0
@@ -105,7 +105,7 @@ def run(make_filter, truth: np.ndarray, noise: tuple[float, float], rng: np.rand
     noisy = truth[:, None] + ar1_noise(*noise, (truth.size, TRIALS), rng)
     out = np.empty_like(noisy)
     for i in range(truth.size):
-        out[i] = f(noisy[i], int(round(i * DT_MS)))
+        out[i] = f(noisy[i], round(i * DT_MS))
     return out
 
 
