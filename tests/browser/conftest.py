@@ -139,10 +139,11 @@ def fake_camera(browser_ready, tmp_path_factory) -> Path:
     return make_y4m(clip, tmp_path_factory.mktemp("camera") / "camera.y4m", 640, 360, 30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(app_server: Server, fake_camera: Path, tmp_path_factory):
     """A persistent Chromium context in the server's namespace, camera allowed, fake webcam
-    playing :data:`LIVE_CLIP`."""
+    playing :data:`LIVE_CLIP`. Module-scoped: Playwright's sync API allows one instance at a
+    time, and other browser test modules start their own."""
     from playwright.sync_api import sync_playwright
 
     work = tmp_path_factory.mktemp("chromium")

@@ -12,7 +12,6 @@ Everything shown here comes from the report or ``frames.csv``: nothing is measur
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -84,13 +83,14 @@ def _verdict(flags: list[str], titles: dict[str, str]) -> str:
 
 
 def rep_table(report: SessionReport) -> pd.DataFrame:
-    """One row per rep: timing, range, score and which checks flagged (by title)."""
+    """One row per rep (first column ``Rep``): timing, range, score and which checks flagged
+    (by title)."""
     titles = check_titles(report)
     rows = []
     for r in report.reps:
         row = {"Rep": r.index}
         if report.sides is not None or any(x.side for x in report.reps):
-            row["Side"] = r.side or "-"
+            row["Side"] = r.side or MISSING
         row |= {
             "Start (s)": round(r.start_s, 1), "End (s)": round(r.end_s, 1),
             f"Range ({r.range_unit})" if r.range_unit else "Range": r.range,
@@ -98,7 +98,7 @@ def rep_table(report: SessionReport) -> pd.DataFrame:
             "Score": round(r.score), "Result": _verdict(r.flags, titles),
         }
         rows.append(row)
-    return pd.DataFrame(rows).set_index("Rep") if rows else pd.DataFrame()
+    return pd.DataFrame(rows)
 
 
 def hold_table(report: SessionReport) -> pd.DataFrame:
@@ -110,11 +110,20 @@ def hold_table(report: SessionReport) -> pd.DataFrame:
         "Longest good (s)": round(h.longest_good_s, 1), "Score": round(h.score),
         "Result": _verdict(h.flags, titles),
     } for h in report.holds]
-    return pd.DataFrame(rows).set_index("Hold") if rows else pd.DataFrame()
+    return pd.DataFrame(rows)
+
+
+#: Shown for a missing number. ``st.table`` renders cells as Markdown, where a lone ``-`` is a
+#: list bullet and a leading ``>`` a quote, so table text avoids both.
+MISSING = "–"
 
 
 def _limit_text(c: CheckSummary) -> str:
     return f"{'>' if c.flag_when == 'above' else '<'} {c.limit:g} {c.unit}"
+
+
+def _limit_words(c: CheckSummary) -> str:
+    return f"{c.flag_when} {c.limit:g} {c.unit}"
 
 
 def check_table(report: SessionReport) -> pd.DataFrame:
@@ -124,36 +133,40 @@ def check_table(report: SessionReport) -> pd.DataFrame:
     for c in report.checks:
         measured = c.frames_ok + c.frames_flag
         rows.append({
-            "Check": c.title, "Flags when": _limit_text(c),
-            "Worst": "-" if c.worst is None else f"{c.worst:g} {c.unit}",
+            "Check": c.title, "Flags when": _limit_words(c),
+            "Worst": MISSING if c.worst is None else f"{c.worst:.1f} {c.unit}",
             f"Flagged in ({items})": c.flagged_in,
-            "Frames flagged": f"{c.frames_flag / measured:.0%}" if measured else "-",
+            "Frames flagged": f"{c.frames_flag / measured:.0%}" if measured else MISSING,
             "Note": c.note or "",
         })
-    return pd.DataFrame(rows).set_index("Check") if rows else pd.DataFrame()
+    return pd.DataFrame(rows)
 
 
 def side_table(report: SessionReport) -> pd.DataFrame | None:
     """Left vs right (reps, mean range, duration, flagged reps, score), or None."""
     if report.sides is None:
         return None
-    rows = {}
-    for side, s in report.sides.sides.items():
-        rows[side.capitalize()] = {
-            "Reps": s.reps, "Mean range": s.mean_range, "Mean duration (s)": s.mean_duration_s,
-            "Flagged reps": s.flagged_reps, "Mean score": s.mean_score,
-        }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame([{
+        "Side": side.capitalize(), "Reps": s.reps, "Mean range": s.mean_range,
+        "Mean duration (s)": s.mean_duration_s, "Flagged reps": s.flagged_reps,
+        "Mean score": s.mean_score,
+    } for side, s in report.sides.sides.items()])
+
+
+def show_table(table: pd.DataFrame) -> None:
+    """``st.table`` without the row index, numbers to one decimal, missing as :data:`MISSING`."""
+    st.table(table.style.hide(axis="index").format(precision=1, na_rep=MISSING))
 
 
 def show_summary(report: SessionReport, title: str | None = None) -> None:
     """Headline numbers, flags per check, per-rep/hold table and left vs right."""
     if title:
         st.subheader(title)
-    if not report.complete and report.incomplete_reason:
-        st.warning(f"Incomplete set: {report.incomplete_reason}")
-    for w in report.warnings:
-        st.warning(w)
+    notes = ([f"Incomplete set: {report.incomplete_reason}"]
+             if not report.complete and report.incomplete_reason else [])
+    notes += [w[:1].upper() + w[1:] for w in report.warnings]
+    if notes:
+        st.warning("\n".join(f"- {n}" for n in notes))
     cols = st.columns(4)
     if report.kind == "hold":
         cols[0].metric("Holds", len(report.holds))
@@ -163,7 +176,7 @@ def show_summary(report: SessionReport, title: str | None = None) -> None:
     else:
         cols[0].metric("Reps", report.rep_count)
         cols[1].metric("Reps passed", sum(1 for r in report.reps if r.passed))
-    cols[2].metric("Set score", "-" if report.set_score is None else f"{report.set_score:.0f}/100")
+    cols[2].metric("Set score", MISSING if report.set_score is None else f"{report.set_score:.0f}/100")
     cols[3].metric("Person found", f"{report.detection_rate:.0%}", help=f"view: {report.view}")
     if report.kind == "reps":
         table = rep_table(report)
@@ -171,25 +184,25 @@ def show_summary(report: SessionReport, title: str | None = None) -> None:
             st.info("No complete rep was found.")
         else:
             st.markdown("**Reps**")
-            st.table(table)
+            show_table(table)
     elif report.kind == "hold":
         table = hold_table(report)
         if table.empty:
             st.info("No hold was found (in position for long enough).")
         else:
             st.markdown("**Holds**")
-            st.table(table)
+            show_table(table)
     sides = side_table(report)
     if sides is not None:
         st.markdown("**Left vs right**")
-        st.table(sides)
+        show_table(sides)
         if report.sides and report.sides.worth_review:
             st.info("Left and right differ by more than "
                     f"{report.sides.review_threshold:.0%}: worth showing your clinician.")
     checks = check_table(report)
     if not checks.empty:
         st.markdown("**Flags per check**")
-        st.table(checks)
+        show_table(checks)
     for note in report.cannot_see:
         st.caption(f"Not measured: {note}")
 
@@ -259,5 +272,3 @@ def show_metric_charts(frames: pd.DataFrame, report: SessionReport, columns: int
             col.altair_chart(metric_chart(frames, check), width="stretch")
 
 
-def fmt_seconds(x: float) -> str:
-    return "-" if not math.isfinite(x) else f"{x:.1f} s"

@@ -76,6 +76,9 @@ class Pacer:
         settle_s: after a change, how long to wait before judging again.
     """
 
+    #: Frames after a (re)start that are not judged: model warm-up and the stream settling.
+    WARM_UP_FRAMES = 15
+
     def __init__(self, target_fps: float = 25.0, window_s: float = 2.0, settle_s: float = 2.0) -> None:
         self.budget_ms = 1000.0 / target_fps
         self.window_s = window_s
@@ -86,6 +89,8 @@ class Pacer:
 
     def add(self, now: float, processing_ms: float) -> None:
         self.frames += 1
+        if self.frames == self.WARM_UP_FRAMES:
+            self._since = now  # judge from here on
         self._samples.append((now, processing_ms))
         while self._samples and now - self._samples[0][0] > self.window_s:
             self._samples.popleft()
@@ -103,13 +108,18 @@ class Pacer:
 
     def too_slow(self, now: float) -> bool:
         """The median processing time of a full window is over budget."""
-        if now - self._since < self.settle_s + self.window_s or len(self._samples) < 10:
+        if (self.frames < self.WARM_UP_FRAMES or now - self._since < self.settle_s + self.window_s
+                or len(self._samples) < 3):
             return False
         return self.latency_ms(50) > self.budget_ms
 
-    def reset(self, now: float) -> None:
+    def reset(self, now: float, warm_up: bool = False) -> None:
+        """Forget the figures (after a change of setting); ``warm_up``: a new stream, so the
+        first frames are not judged either."""
         self._samples.clear()
         self._since = now
+        if warm_up:
+            self.frames = 0
 
 
 @dataclass(frozen=True)
@@ -190,7 +200,7 @@ class LiveSession:
             old, self._coach, self._exercise = self._coach, coach, exercise
             self._report, self._pain = None, False
             self._t0, self._last_t_ms = time.monotonic(), -1
-            self._pacer.reset(time.monotonic())
+            self._pacer.reset(time.monotonic(), warm_up=True)
             self._titles = {"tempo": "tempo", **{c.id: c.title for c in exercise.checks}}
             self._set_status(LiveStatus(state="running", exercise=exercise.id, kind=exercise.kind,
                                         quality=self._quality_text()))
