@@ -26,13 +26,12 @@ import os
 import sys
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import MEDIA, Output, machine, table  # noqa: E402
+from _common import MEDIA, Output, machine, table
 
 WIDTH, HEIGHT, CAMERA_FPS = 640, 480, 30
 CODE_BITS, CELL = 16, 8  # frame-number code: 16 cells of 8x8 px, bottom-left corner
@@ -81,7 +80,7 @@ def run_coach(frames: list[np.ndarray], exercise: str, seconds: float) -> dict:
             with cond:
                 while "frame" not in box:
                     cond.wait()
-                image, captured, index = box.pop("frame")
+                image, captured, _ = box.pop("frame")
             t = time.perf_counter()
             coach.process(image, int((captured - start) * 1000) + 1)
             end = time.perf_counter()
@@ -148,6 +147,7 @@ def _sender_main(conn, clip: str, run_s: float, sent_at) -> None:
 async def _sender(conn, clip: Path, run_s: float, sent_at) -> None:
     import av
     from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+    from aiortc.mediastreams import MediaStreamError
 
     _loopback_only()
     frames = load_frames(clip, WIDTH, HEIGHT)
@@ -175,7 +175,7 @@ async def _sender(conn, clip: Path, run_s: float, sent_at) -> None:
             while True:
                 try:
                     await track.recv()
-                except Exception:
+                except MediaStreamError:
                     return
                 returned.append(time.perf_counter())
         asyncio.ensure_future(drain())

@@ -16,8 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from formcheck.report import (CheckSummary, FlagDetail, InputInfo, ProcessingInfo, RepReport,
-                              SessionReport, side_comparison)
+from formcheck.report import (
+    CheckSummary,
+    FlagDetail,
+    InputInfo,
+    ProcessingInfo,
+    RepReport,
+    SessionReport,
+    side_comparison,
+)
 from formcheck.webapp import common
 from formcheck.webapp.analyse import UploadError, save_upload, sniff_container
 from formcheck.webapp.settings import AppSettings, SettingError, parse_ice_servers
@@ -271,7 +278,7 @@ def test_exercise_ids_come_from_the_registry():
 
 # -- navigation ------------------------------------------------------------------------------------
 def test_review_page_is_added_only_when_its_module_imports(monkeypatch):
-    import formcheck.webapp as webapp
+    from formcheck import webapp
 
     monkeypatch.setitem(sys.modules, webapp.REVIEW_MODULE, None)  # import fails
     assert webapp._review_page() is None
@@ -284,7 +291,7 @@ def test_review_page_is_added_only_when_its_module_imports(monkeypatch):
 def test_app_script_runs(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    import formcheck.webapp.live as live
+    from formcheck.webapp import live
 
     monkeypatch.setattr(live, "webrtc_video", lambda session, settings: False)
     monkeypatch.setattr(live.live_page, "__defaults__", (live.webrtc_video,))

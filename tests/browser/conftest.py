@@ -68,7 +68,7 @@ def _why_not_runnable() -> str | None:
         import streamlit_webrtc  # noqa: F401
     except ImportError:
         return "streamlit-webrtc is not installed"
-    probe = subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, text=True)
+    probe = subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, text=True, check=False)
     if probe.returncode != 0:
         return f"cannot make a network namespace (needs root): {probe.stderr.strip()}"
     return None

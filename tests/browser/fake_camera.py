@@ -38,7 +38,7 @@ def make_y4m(source: str | Path, dest: str | Path, width: int = 640, height: int
     duration = times[-1] + (times[-1] - times[-2] if len(times) > 1 else 1.0 / fps)
     if max_s is not None:
         duration = min(duration, max_s)
-    n_out = max(1, int(round(duration * fps)))
+    n_out = max(1, round(duration * fps))
     with open(dest, "wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(n_out):

@@ -138,12 +138,12 @@ def test_live_page_coaches_fake_webcam(page, app_server):
     page.get_by_text("Live coaching").first.wait_for()
     _select(page, "Exercise", "Forearm plank")
     page.get_by_text("Camera placement").first.wait_for()
-    start = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^start$", re.I))
+    start = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^start$", re.IGNORECASE))
     start.wait_for(timeout=60_000)
     start.click()
     if not _wait_for_video(page, 25):
         # LIVE_TESTING.md: the first connection sometimes stalls; stop and start once more.
-        stop = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^stop$", re.I))
+        stop = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^stop$", re.IGNORECASE))
         if stop.count():
             stop.click()
         start.wait_for()

@@ -520,10 +520,10 @@ def _panel(session: LiveSession, playing: bool) -> None:
             f"{'' if i.passed else ': ' + ', '.join(i.flags)}</span>"
             for i in status.items[-8:])
         st.markdown(f"<div class='fc-strip'>{chips}</div>", unsafe_allow_html=True)
-    if st.session_state.get("live_speak") and status.cue and status.cue_t_ms is not None:
-        if st.session_state.get("live_spoken") != status.cue_t_ms:
-            st.session_state["live_spoken"] = status.cue_t_ms
-            _speak(status.cue, status.cue_t_ms)
+    if (st.session_state.get("live_speak") and status.cue and status.cue_t_ms is not None
+            and st.session_state.get("live_spoken") != status.cue_t_ms):
+        st.session_state["live_spoken"] = status.cue_t_ms
+        _speak(status.cue, status.cue_t_ms)
     left, right = st.columns(2)
     if left.button("End set", icon=":material/stop_circle:", width="stretch"):
         session.end(pain=False)

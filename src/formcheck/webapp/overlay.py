@@ -46,8 +46,8 @@ class SetStripAnnotator:
 
     def __call__(self, image: np.ndarray, line: str, items: tuple[StripItem, ...]) -> np.ndarray:
         s = _scale(image)
-        h, w = image.shape[:2]
-        size, th = 0.55 * s * 1.3, max(1, int(round(1.5 * s)))
+        w = image.shape[1]
+        size, th = 0.55 * s * 1.3, max(1, round(1.5 * s))
         y = int(70 * s)
         if line:
             (tw, fh), base = cv2.getTextSize(line, FONT, size, th)
@@ -82,7 +82,7 @@ class BannerAnnotator:
         top, bottom = int(h * 0.38), int(h * 0.62)
         band = image[top:bottom]
         band[:] = (band * 0.35 + np.array(self.colour) * 0.65 * 0.6).astype(np.uint8)
-        th = max(1, int(round(2 * s)))
+        th = max(1, round(2 * s))
         for text, size, y in ((title, 1.1 * s * 1.4, top + int((bottom - top) * 0.45)),
                               (detail, 0.55 * s * 1.4, top + int((bottom - top) * 0.8))):
             if not text:
