@@ -185,9 +185,6 @@ class PoseEstimator:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        self.close()
-
 
 def _to_pose_frame(result, t_ms: int, size: tuple[int, int]) -> PoseFrame:
     if not result.pose_landmarks:
