@@ -142,7 +142,7 @@ EXERCISE = Exercise(
     checks=(
         Check(id="spine_neutral", title="Back flat", metric=leg_below_back, unit="deg",
               limit=10.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1,
-              applies="top",
+              applies="top", views=("side",),
               cue="Keep your back flat: reach the leg straight back from the hip, tail not tucked.",
               explain="reaching leg below the torso line at full reach (low back rounding)"),
         Check(id="torso_level", title="Trunk still", metric=torso_elevation, unit="deg",
