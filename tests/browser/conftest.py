@@ -16,6 +16,7 @@ pose model; each missing piece skips with the reason. Screenshots go to ``$FORMC
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,35 +100,48 @@ class Server:
         return self.log.read_text(errors="replace") if self.log.is_file() else ""
 
 
+@contextlib.contextmanager
+def streamlit_server(script: str, model_dir: Path, work: Path, log_name: str,
+                     env: dict[str, str] | None = None, drop_env: tuple[str, ...] = ()) -> Iterator[Server]:
+    """Run ``streamlit run SCRIPT`` through ``launch_streamlit.py`` in its own loopback-only
+    network namespace; yields the :class:`Server` once it listens, stops it after, and keeps its
+    log as an artefact named ``log_name``."""
+    log = work / "streamlit.log"
+    port = _free_port()
+    launcher = REPO / "tests" / "browser" / "launch_streamlit.py"
+    command = ["unshare", "-n", "--", sys.executable, str(launcher), "--loopback-up", script,
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    full_env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": str(REPO), **(env or {})}
+    for name in ("FORMCHECK_ICE_SERVERS", *drop_env):
+        full_env.pop(name, None)
+    with open(log, "wb") as fh:
+        process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=fh, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while "You can now view your Streamlit app" not in server.log_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Streamlit did not start:\n{server.log_text()[-3000:]}")
+            time.sleep(0.3)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        (artifacts_dir() / log_name).write_text(server.log_text())
+
+
 @pytest.fixture(scope="session")
 def app_server(browser_ready, tmp_path_factory, model_dir: Path):
     """``streamlit run app.py`` inside a fresh network namespace; yields its URL."""
     work = tmp_path_factory.mktemp("server")
-    log = work / "streamlit.log"
-    port = _free_port()
-    launcher = REPO / "tests" / "browser" / "launch_streamlit.py"
-    command = ["unshare", "-n", "--", sys.executable, str(launcher), "--loopback-up", "app.py",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1"}
-    env.pop("FORMCHECK_ICE_SERVERS", None)
-    with open(log, "wb") as fh:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while "You can now view your Streamlit app" not in server.log_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Streamlit did not start:\n{server.log_text()[-3000:]}")
-        time.sleep(0.3)
-    yield server
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    (artifacts_dir() / "streamlit.log").write_text(server.log_text())
+    with streamlit_server("app.py", model_dir, work, "streamlit.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

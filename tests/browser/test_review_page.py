@@ -9,16 +9,12 @@ in a temporary data folder), so the test does not depend on the rest of the app.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, SERVER_START_TIMEOUT_S, Server, _free_port, artifacts_dir
-from tests.conftest import REPO
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, Server, artifacts_dir, streamlit_server
 from tests.test_store import _outputs, synthetic_video, three_reps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -51,33 +47,10 @@ def review_server(browser_ready, review_data: Path, tmp_path_factory, model_dir:
     work = tmp_path_factory.mktemp("review-server")
     script = work / "review_app.py"
     script.write_text(PAGE_SCRIPT)
-    log = work / "streamlit.log"
-    port = _free_port()
-    launcher = REPO / "tests" / "browser" / "launch_streamlit.py"
-    inner = (f"ip link set lo up && exec {sys.executable} {launcher} {script} "
-             f"--server.port {port} --server.address 127.0.0.1 --server.headless true "
-             "--browser.gatherUsageStats false --server.fileWatcherType none")
-    env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1",
-           "FORMCHECK_DATA_DIR": str(review_data), "PYTHONPATH": str(REPO)}
-    env.pop("FORMCHECK_DATABASE_URL", None)
-    env.pop("FORMCHECK_REVIEW_PASSWORD", None)
-    with open(log, "wb") as fh:
-        process = subprocess.Popen(["unshare", "-n", "--", "sh", "-c", inner], cwd=REPO, env=env,
-                                   stdout=fh, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while "You can now view your Streamlit app" not in server.log_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"Streamlit did not start:\n{server.log_text()[-3000:]}")
-        time.sleep(0.3)
-    yield server
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    (artifacts_dir() / "streamlit-review.log").write_text(server.log_text())
+    with streamlit_server(str(script), model_dir, work, "streamlit-review.log",
+                          env={"FORMCHECK_DATA_DIR": str(review_data)},
+                          drop_env=("FORMCHECK_DATABASE_URL", "FORMCHECK_REVIEW_PASSWORD")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
