@@ -12,7 +12,6 @@ import pytest
 from formcheck.body import Body
 from formcheck.engine import Analyzer
 from formcheck.exercises import get_exercise
-from formcheck.exercises import bird_dog as bd
 from formcheck.exercises import clamshell as cs
 from formcheck.exercises import plank as pk
 from formcheck.frames import PoseFrame
@@ -281,3 +280,15 @@ def test_analyzer_reports_each_rep_the_moment_it_ends():
         if seen and seen[-1][1] == f.t_ms:
             assert len(analyzer.reps) == seen[-1][0]  # called on the very frame the rep ended
     assert [i for i, _ in seen] == [1, 2, 3, 4, 5, 6]
+
+
+def test_analyze_hands_each_rep_to_on_rep_before_the_report(model_dir, tmp_path):
+    """The store writes reps as they end: api.analyze's on_rep gets each one as in the report."""
+    from formcheck import api
+    from tests.conftest import SAMPLES
+
+    seen = []
+    report, _ = api.analyze(SAMPLES / "bird_dog_rounded_back.mp4", "bird_dog", tmp_path,
+                            write_video=False, on_rep=seen.append)
+    assert report.rep_count == 2
+    assert [r.model_dump() for r in seen] == [r.model_dump() for r in report.reps]

@@ -21,7 +21,7 @@ from formcheck import __version__
 from formcheck.annotate import FrameAnnotator
 from formcheck.capture import DecodeInterrupted, VideoFile
 from formcheck.config import Settings
-from formcheck.engine import Analyzer, FrameResult, RepResult
+from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
 from formcheck.errors import ClearanceRequired, LandmarkFileError, OutputError
 from formcheck.exercises import get_exercise
 from formcheck.exercises.spec import Exercise
@@ -30,8 +30,9 @@ from formcheck.landmark_csv import LandmarkCsv, LandmarkCsvWriter
 from formcheck.pose import PoseEstimator, PoseOptions
 from formcheck.recognition import SECONDS as AUTO_SECONDS
 from formcheck.recognition import Recognition, recognize
-from formcheck.report import (ClearanceRecord, FramesCsvWriter, InputInfo, ProcessingInfo, RecognitionRecord,
-                              SessionReport, build_report)
+from formcheck.report import (ClearanceRecord, FramesCsvWriter, HoldReport, InputInfo, ProcessingInfo,
+                              RecognitionRecord, RepReport, SessionReport, build_report, hold_report,
+                              rep_report)
 from formcheck.smoothing import make_smoother
 from formcheck.video_writer import H264Writer
 
@@ -196,6 +197,16 @@ class _BackgroundWriter:
             raise self._error
 
 
+def _report_each_result(analyzer: Analyzer, on_rep: Callable[[RepReport | HoldReport], None]) -> None:
+    def forward(result: RepResult | HoldResult) -> None:
+        if isinstance(result, RepResult):
+            on_rep(rep_report(result, analyzer.exercise, analyzer.limits))
+        else:
+            on_rep(hold_report(result, analyzer.limits))
+
+    analyzer.on_result = forward
+
+
 def analyze(
     source: str | os.PathLike[str],
     exercise: str | Exercise = "pose_only",
@@ -208,9 +219,13 @@ def analyze(
     save_landmarks: bool = False,
     progress: Progress | None = None,
     on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
+    on_rep: Callable[[RepReport | HoldReport], None] | None = None,
     clearance_confirmed: bool = False,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a recorded video.
+
+    ``on_rep`` is called with each rep or hold (as it will appear in the report) the moment it
+    is finished, e.g. to store it before the rest of the video is read.
 
     ``exercise="auto"`` recognises the exercise from the first ~3 s of pose
     (:func:`formcheck.recognition.recognize`); the guess and its confidence go into the report,
@@ -251,6 +266,8 @@ def analyze(
                 ex = get_exercise(rec.exercise_id)
                 clearance = require_clearance(ex, clearance_confirmed)
                 analyzer = make_analyzer(ex, settings, limits)
+            if on_rep is not None:
+                _report_each_result(analyzer, on_rep)
             processing = _processing(settings, analyzer, estimator)
             input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
                                    height=info.height, fps=round(info.fps, 3),

@@ -200,7 +200,7 @@ class Analyzer:
             readings[cid] = tr.update(value, t)
             self.check_state_counts[cid][readings[cid].state] += 1
 
-        hold_s = self._hold(body, t, readings)
+        self._hold(body, t, readings)
         if self._acc is not None:
             self._acc.add(readings, evaluated, signal)
         new_cue = self._cue(t, readings, setup, boundary, in_rep)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 
 from formcheck.body import Body
-from formcheck.exercises._measures import ankle_gap_ratio, shoulder_tilt, straightest_knee_world, trunk_tilt
+from formcheck.exercises._measures import (ankle_gap_ratio, shoulder_tilt, straightest_knee_world, torso_length,
+                                           trunk_tilt)
 from formcheck.exercises.spec import Check, Exercise, StepCounting
 
 
@@ -39,11 +40,6 @@ def feet_lateral(body: Body) -> tuple[float, float]:
     sign-flipped when the person's back is to the camera)."""
     s = toward_left(body)
     return s * float(body.side("left", "ankle")[0]), s * float(body.side("right", "ankle")[0])
-
-
-def torso_length(body: Body) -> float:
-    """Shoulder midpoint to hip midpoint, pixels."""
-    return body.torso_length_px
 
 
 EXERCISE = Exercise(

@@ -16,10 +16,9 @@ at least 0.6 s, are the tempo targets.
 
 from __future__ import annotations
 
-import math
 
 from formcheck.body import Body
-from formcheck.exercises._measures import facing, knee_valgus, lean_back, trunk_lean
+from formcheck.exercises._measures import facing, knee_valgus, lean_back, torso_length, trunk_lean
 from formcheck.exercises.spec import Check, Exercise, StepCounting
 
 
@@ -32,11 +31,6 @@ def feet_forward(body: Body) -> tuple[float, float]:
     nose_seen = body.ok(0)
     toward_camera = 1.0 if nose_seen else -1.0
     return toward_camera * float(la[1]), toward_camera * float(ra[1])
-
-
-def torso_length(body: Body) -> float:
-    """Shoulder midpoint to hip midpoint, pixels."""
-    return body.torso_length_px
 
 
 def forward_lean(body: Body) -> float:
