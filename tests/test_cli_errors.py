@@ -174,3 +174,25 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("formcheck: error:")]
     assert len(errors) == 1 and str(bad) in errors[0]
+
+
+def test_live_with_no_camera_is_one_clear_line(tmp_path):
+    """No camera at that index (CI machines have none): one line, exit 2, and none of OpenCV's
+    own backend chatter."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "formcheck", "live", "--exercise", "plank",
+                             "--camera", "57"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == ["formcheck: error: camera 57 could not be opened: is it plugged in, and not in "
+                     "use by another program? Try another index with --camera N."], result.stderr
+
+
+def test_camera_error_is_an_input_error():
+    from formcheck.capture import Camera
+    from formcheck.errors import InputError
+
+    with pytest.raises(InputError, match="camera 57 could not be opened"):
+        Camera(57)

@@ -199,7 +199,13 @@ class Camera:
         self._cv2 = cv2
         self._clock = time.monotonic
         self.index = index
-        self._cap = cv2.VideoCapture(index)
+        # OpenCV logs every backend it tried when a camera is missing; our message says it once.
+        previous = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            self._cap = cv2.VideoCapture(index)
+        finally:
+            cv2.utils.logging.setLogLevel(previous)
         if not self._cap.isOpened():
             self._cap.release()
             raise InputError(

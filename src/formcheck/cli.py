@@ -193,7 +193,8 @@ def live(
 
     try:
         settings = _settings(config, None)
-        with LiveCoach(exercise, settings, model, clearance_confirmed=cleared) as coach, Camera(camera) as cam:
+        # The camera first: no point loading the model for a camera that is not there.
+        with Camera(camera) as cam, LiveCoach(exercise, settings, model, clearance_confirmed=cleared) as coach:
             for frame in cam.frames():
                 image, _ = coach.process(frame.image, frame.t_ms)
                 cv2.imshow("formcheck", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
