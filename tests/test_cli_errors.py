@@ -196,3 +196,15 @@ def test_camera_error_is_an_input_error():
 
     with pytest.raises(InputError, match="camera 57 could not be opened"):
         Camera(57)
+
+
+def test_auto_exercise_says_what_it_recognised(model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from formcheck.cli import app
+    from tests.conftest import SAMPLES
+
+    result = CliRunner().invoke(app, ["analyze", str(SAMPLES / "plank_correct.mp4"), "--exercise", "auto",
+                                      "--out", str(tmp_path), "--no-video"])
+    assert result.exit_code == 0, result.output
+    assert "exercise recognised from the first 3 s: plank" in result.output

@@ -99,7 +99,8 @@ def require_clearance(exercise: Exercise, confirmed: bool) -> ClearanceRecord | 
     return ClearanceRecord(question=exercise.clearance)
 
 
-def _is_auto(exercise: str | Exercise) -> bool:
+def is_auto(exercise: str | Exercise) -> bool:
+    """True when ``exercise`` asks for recognition (``"auto"``) rather than naming one."""
     return isinstance(exercise, str) and exercise.strip().lower() == AUTO
 
 
@@ -241,7 +242,7 @@ def analyze(
         ClearanceRequired.
     """
     settings = settings or Settings()
-    auto = _is_auto(exercise)
+    auto = is_auto(exercise)
     ex = None if auto else (get_exercise(exercise) if isinstance(exercise, str) else exercise)
     clearance = None if ex is None else require_clearance(ex, clearance_confirmed)
     analyzer = None if ex is None else make_analyzer(ex, settings, limits)
@@ -328,7 +329,7 @@ def analyze_landmarks(
     table = LandmarkCsv(source, width, height, fps)
     frames = table.frames()
     record, notes = None, []
-    if _is_auto(exercise):
+    if is_auto(exercise):
         frames, _, rec, seconds = _recognise_start(frames, lambda f: f, lambda f: f.t_ms)
         record, notes = _recognition_notes(rec, seconds)
         exercise = rec.exercise_id
@@ -457,7 +458,7 @@ class LiveCoach:
                  model: str | os.PathLike[str] | None = None,
                  limits: dict[str, float] | None = None, clearance_confirmed: bool = False) -> None:
         self.settings = settings or Settings()
-        if _is_auto(exercise):
+        if is_auto(exercise):
             raise ValueError("exercise recognition ('auto') needs a recording; choose the exercise for live coaching")
         self.exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
         #: The clearance answer (exercises that need one), for the set's report.

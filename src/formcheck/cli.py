@@ -93,11 +93,13 @@ def analyze(
     store = None
     try:
         if patient:
+            from formcheck.api import is_auto
             from formcheck.exercises import get_exercise
             from formcheck.store import open_store
 
             store = open_store()
-            limits = {**store.limits_for(patient, get_exercise(exercise).id), **limits}
+            if not is_auto(exercise):  # with auto the exercise, hence its limits, is known later
+                limits = {**store.limits_for(patient, get_exercise(exercise).id), **limits}
         settings = _settings(config, model_variant)
         if landmarks is not None:
             if video is not None:
@@ -144,6 +146,10 @@ def summary_text(report) -> str:
     """A few lines for the terminal: counts, flags, score."""
     lines = [f"{report.exercise_name}: person found in {report.detection_rate:.0%} of "
              f"{report.frames_total} frames, view {report.view}"]
+    if report.recognition is not None:
+        r = report.recognition
+        lines.append(f"exercise recognised from the first {r.seconds_used:.0f} s: {r.guessed} "
+                     f"({r.confidence:.0%} sure{', UNSURE: pass --exercise to be certain' if r.unsure else ''})")
     if report.kind == "reps":
         lines.append(f"reps: {report.rep_count}" + (f", set score {report.set_score:.0f}/100"
                                                     if report.set_score is not None else ""))
