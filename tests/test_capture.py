@@ -18,7 +18,7 @@ from formcheck.api import _read_ahead
 from formcheck.capture import DecodeInterrupted, VideoFile
 from formcheck.errors import InputError
 from tests.conftest import manifest, media_clip
-from tests.videos import corner_colours, decode_times_ms, quadrant_image, write_clip
+from tests.videos import BAD_FILES, corner_colours, decode_times_ms, quadrant_image, write_clip
 
 MP4 = "plank__kaiakol-001.mp4"
 GIF_IRREGULAR = "plank__colem.gif"  # first delay 80 ms, then 90 ms
@@ -191,17 +191,8 @@ def test_complete_file_is_not_reported_truncated(tmp_path):
     assert len(_times(path)) == 40
 
 
-@pytest.mark.parametrize(
-    ("make", "message"),
-    [
-        (lambda p: None, "no such file"),
-        (lambda p: p.write_bytes(b""), "empty"),
-        (lambda p: p.write_text("this is not a video\n" * 20), "not a readable video"),
-        (lambda p: p.write_bytes(np.random.default_rng(1).bytes(50_000)), "not a readable video|no frame"),
-        (lambda p: p.mkdir(), "folder"),
-    ],
-    ids=["missing", "empty", "text", "random-bytes", "folder"],
-)
+@pytest.mark.parametrize(("make", "message"), [(m, e) for _, m, e in BAD_FILES],
+                         ids=[i for i, _, _ in BAD_FILES])
 def test_bad_files_raise_input_error(tmp_path, make, message):
     path = tmp_path / "clip.mp4"
     make(path)

@@ -17,7 +17,7 @@ from formcheck import models
 from formcheck.cli import app
 from formcheck.video_writer import H264Writer
 from tests.conftest import REPO, media_clip
-from tests.videos import count_frames
+from tests.videos import BAD_FILES, count_frames
 
 runner = CliRunner()
 PLANK = "plank__kaiakol-001.mp4"
@@ -38,17 +38,8 @@ def _one_error_line(result) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(
-    ("make", "expect"),
-    [
-        (lambda p: None, "no such file"),
-        (lambda p: p.write_bytes(b""), "empty"),
-        (lambda p: p.write_text("hello, I am a text file\n" * 50), "not a readable video"),
-        (lambda p: p.write_bytes(np.random.default_rng(5).bytes(200_000)), "not a readable video|no frame"),
-        (lambda p: p.mkdir(), "folder"),
-    ],
-    ids=["missing", "empty", "text-as-mp4", "random-bytes", "folder"],
-)
+@pytest.mark.parametrize(("make", "expect"), [(m, e) for _, m, e in BAD_FILES],
+                         ids=[i for i, _, _ in BAD_FILES])
 def test_unreadable_video(tmp_path, make, expect):
     path = tmp_path / "clip.mp4"
     make(path)

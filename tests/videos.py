@@ -85,3 +85,15 @@ def count_frames(path: str | os.PathLike[str]) -> tuple[int, str]:
     with av.open(str(path)) as container:
         codec = container.streams.video[0].codec_context.name
         return sum(1 for _ in container.decode(video=0)), codec
+
+
+#: Files that are not videos, each with the words its error message must contain: one table
+#: for the library's errors (test_capture) and the command line's (test_cli_errors).
+BAD_FILES = [
+    ("missing", lambda p: None, "no such file"),
+    ("empty", lambda p: p.write_bytes(b""), "empty"),
+    ("text-as-mp4", lambda p: p.write_text("this is not a video\n" * 20), "not a readable video"),
+    ("random-bytes", lambda p: p.write_bytes(np.random.default_rng(1).bytes(200_000)),
+     "not a readable video|no frame"),
+    ("folder", lambda p: p.mkdir(), "folder"),
+]
