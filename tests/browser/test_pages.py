@@ -167,8 +167,13 @@ def test_live_page_coaches_fake_webcam(page, app_server):
     page.get_by_text("Stop the exercise now").wait_for(timeout=30_000)
     page.get_by_text("Set summary").wait_for()
     assert page.get_by_text(re.compile("stopped because it hurt")).count() > 0
+    # The subheader can arrive before the rest of the summary: wait for the holds table (or the
+    # page's "no hold" message, which fails the assert below with the reason on screen).
+    page.locator("[data-testid='stTable'] table").filter(has_text="Hold") \
+        .or_(page.get_by_text("No hold was found")).first.wait_for(timeout=30_000)
     rows = _table_rows(page, "Hold")
-    assert rows, "the set summary has no hold"
+    alerts = page.locator("[data-testid='stAlert']").all_inner_texts()
+    assert rows, f"the set summary has no hold; the page says: {alerts}"
     page.set_viewport_size({"width": 1280, "height": 2000})
     time.sleep(3.0)  # let the returned video catch up with the "Stopped" banner
     page.screenshot(path=str(artifacts_dir() / "live-stopped.png"))
