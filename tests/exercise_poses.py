@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
-import cv2
 import numpy as np
 
 from formcheck.engine import Analyzer
 from formcheck.exercises import get_exercise
 from formcheck.frames import PoseFrame
-from tests.factories import dropout, jitter, pose
+from tests.factories import back_mask, dropout, jitter, pose
 
 Params = dict[str, float]
 
@@ -219,24 +219,7 @@ def quadruped(t_ms: int, bend: float = -15.0, facing: int = -1) -> PoseFrame:
                         ("ankle", hip + np.array([-f * 80.0, 92.0])), ("ear", sh + np.array([f * 25.0, -15.0]))):
             pts[f"{side}_{name}"] = tuple(p + off)
     frame = pose(pts, t_ms=t_ms, size=CAT_SIZE)
-    # Mask: the trunk between a belly line 45 px below the torso line and a back outline 45 px
-    # above it, bulging by the sagitta of an arc of central angle `bend` over the chord.
-    chord = float(np.linalg.norm(sh - hip))
-    axis = (sh - hip) / chord
-    up = np.array([axis[1], -axis[0]]) if axis[1] * 1 - axis[0] * 0 < 0 else np.array([-axis[1], axis[0]])
-    up = up if up[1] < 0 else -up
-    u = np.linspace(-0.15, 1.15, 60)
-    # a parabola v = 4 sag u (1 - u) turns through 2 atan(4 sag (1 - 2 u0) / chord) between
-    # the stations u0 and 1 - u0 that back_contour measures (u0 = 0.15)
-    sag = chord * math.tan(math.radians(bend) / 2) / (4 * 0.7)
-    bulge = sag * (1 - ((u - 0.5) / 0.5) ** 2)
-    back = [hip + ui * (sh - hip) + (45 + b) * up for ui, b in zip(u, bulge)]
-    belly = [hip + ui * (sh - hip) - 45 * up for ui in u[::-1]]
-    mask = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(mask, [np.round(np.array(back + belly)).astype(np.int32)], 1)
-    from dataclasses import replace
-
-    return replace(frame, mask=mask.astype(np.float32))
+    return replace(frame, mask=back_mask(CAT_SIZE, hip, sh, bend, half_width=45))
 
 
 def side_lying_front(t_ms: int, lift: float = 5.0, forward: float = 0.0, roll: float = 0.0) -> PoseFrame:

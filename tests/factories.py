@@ -4,8 +4,10 @@ world metres), with optional noise and dropouts. No MediaPipe involved: what goe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
+import cv2
 import numpy as np
 
 from formcheck.frames import PoseFrame
@@ -62,3 +64,29 @@ def jitter(frame: PoseFrame, rng: np.random.Generator, sigma_px: float) -> PoseF
 def dropout(frame: PoseFrame) -> PoseFrame:
     """The same instant with no person found."""
     return PoseFrame.empty(frame.t_ms, frame.image_size)
+
+
+def back_mask(size: tuple[int, int], hip: np.ndarray, shoulder: np.ndarray, bend_deg: float,
+              half_width: float, scale: float = 1.0) -> np.ndarray:
+    """A person mask for a trunk seen side-on, float32 (H, W) of ``size`` (W, H) times ``scale``.
+
+    The trunk is the band between a belly line ``half_width`` pixels below the hip -> shoulder
+    line and a back outline ``half_width`` above it (above = toward the image's top) that bulges
+    by the sagitta of a parabola turning through ``bend_deg`` degrees (+ rounded, - hollow)
+    between the stations :mod:`formcheck.back_contour` measures (0.15 and 0.85 of the way).
+    """
+    chord = float(np.linalg.norm(shoulder - hip))
+    axis = (shoulder - hip) / chord
+    up = np.array([axis[1], -axis[0]])
+    up = up if up[1] < 0 else -up
+    u = np.linspace(-0.15, 1.15, 60)
+    # a parabola v = 4 sag u (1 - u) turns through 2 atan(4 sag (1 - 2 u0) / chord) between
+    # the stations u0 and 1 - u0 (u0 = 0.15)
+    sag = chord * math.tan(math.radians(bend_deg) / 2) / (4 * 0.7)
+    bulge = sag * (1 - ((u - 0.5) / 0.5) ** 2)
+    back = [hip + ui * (shoulder - hip) + (half_width + b) * up for ui, b in zip(u, bulge)]
+    belly = [hip + ui * (shoulder - hip) - half_width * up for ui in u[::-1]]
+    w, h = round(size[0] * scale), round(size[1] * scale)
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(mask, [np.round(np.array(back + belly) * scale).astype(np.int32)], 1)
+    return mask.astype(np.float32)

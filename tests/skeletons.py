@@ -6,11 +6,12 @@ so a test knows the true value of each metric. Image coordinates are pixels (y d
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from formcheck.frames import PoseFrame
-from tests.factories import pose
+from tests.factories import SIZE, back_mask, pose
 
 
 def _dir(deg_up: float, towards_x: float) -> np.ndarray:
@@ -46,12 +47,15 @@ def plank(t_ms: int, sag_deg: float = 0.0, facing: int = -1, tilt_deg: float = 3
 
 
 def bird_dog(t_ms: int, arm_deg: float, leg_deg: float, arm_side: str = "left",
-             leg_side: str | None = None, facing: int = -1, shin_deg: float | None = None) -> PoseFrame:
+             leg_side: str | None = None, facing: int = -1, shin_deg: float | None = None,
+             back_bend_deg: float | None = None) -> PoseFrame:
     """Side-view bird dog on all fours, head toward ``facing``. ``arm_deg``/``leg_deg`` are the
     image elevations of the reaching arm (shoulder -> wrist, forward) and thigh (hip -> knee,
     backward): -90 = resting on the floor, 0 = level. ``shin_deg`` is the reaching shin's
     elevation (knee -> ankle, backward; default: in line with the thigh). The other limbs stay
-    planted, shins flat on the floor. By default the leg is the opposite side of the arm."""
+    planted, shins flat on the floor. By default the leg is the opposite side of the arm.
+    ``back_bend_deg`` adds a quarter-size person mask whose back outline turns through that
+    many degrees (+ rounded; see :func:`tests.factories.back_mask`); None: no mask."""
     leg_side = leg_side or ("right" if arm_side == "left" else "left")
     shoulder = np.array([500.0 if facing < 0 else 780.0, 380.0])
     hip = shoulder + np.array([-facing * 400.0, 40.0])  # shoulders higher than hips
@@ -71,7 +75,10 @@ def bird_dog(t_ms: int, arm_deg: float, leg_deg: float, arm_side: str = "left",
                         ("knee", knee), ("ankle", ankle), ("ear", s + 90 * _dir(10, facing))):
             pts[f"{side}_{name}"] = tuple(p)
     pts["nose"] = tuple(shoulder + 110 * _dir(0, facing))
-    return pose(pts, t_ms=t_ms)
+    frame = pose(pts, t_ms=t_ms)
+    if back_bend_deg is None:
+        return frame
+    return replace(frame, mask=back_mask(SIZE, hip, shoulder, back_bend_deg, half_width=60, scale=0.25))
 
 
 def _rot_x(v: np.ndarray, deg: float) -> np.ndarray:

@@ -41,7 +41,8 @@ def _mirror(frame: PoseFrame) -> PoseFrame:
     xy[:, 0] = frame.image_size[0] - xy[:, 0]
     world = frame.world.copy()
     world[:, 0] = -world[:, 0]
-    return replace(frame, xy=xy, world=world)
+    mask = None if frame.mask is None else frame.mask[:, ::-1].copy()
+    return replace(frame, xy=xy, world=world, mask=mask)
 
 
 # -- plank ---------------------------------------------------------------------------------------
@@ -105,9 +106,10 @@ def test_plank_no_hold_when_standing():
 
 # -- bird dog ------------------------------------------------------------------------------------
 
-def _bird_dog_set(faults: dict[int, str], facing: int = -1) -> list[PoseFrame]:
+def _bird_dog_set(faults: dict[int, str], facing: int = -1, mask: bool = True) -> list[PoseFrame]:
     """Six reps alternating sides (left arm first), 3 s each: 1 s up, 1 s hold, 1 s down.
-    ``faults`` maps rep index (0-based) to a fault name."""
+    ``faults`` maps rep index (0-based) to a fault name. With ``mask``, the frames carry a person
+    mask whose back outline reads -15 deg (a little hollow, as real outlines do) at rest."""
     rng = np.random.default_rng(7)
     frames, i = [], 0
     for rep in range(6):
@@ -116,18 +118,21 @@ def _bird_dog_set(faults: dict[int, str], facing: int = -1) -> list[PoseFrame]:
         for k in range(int(3.6 * FPS)):
             t = k / FPS
             x = min(t, 1.0) if t < 2.0 else max(0.0, 3.0 - t)  # 0 -> 1 -> 0
-            arm_top, leg_top = 0.0, 0.0
+            arm_top, back_change = 0.0, 0.0
             leg_side = None
             if fault == "round":
-                leg_top = -20.0  # leg follows a tucked pelvis below the line of the back
+                back_change = 20.0  # the outline rounds by 20 deg at full reach
+            elif fault == "hollow":
+                back_change = -20.0  # what real correct reps show: not a rounding fault
             elif fault == "high":
                 arm_top = 35.0
             elif fault == "same_side":
                 leg_side = arm_side
             arm = -90 + x * (90 + arm_top)
-            thigh = -90 + x * (90 + leg_top)
-            shin = x * leg_top  # flat on the floor at rest, in line with the thigh at the top
-            f = skeletons.bird_dog(_ms(i), arm, thigh, arm_side, leg_side, facing, shin)
+            thigh = -90 + x * 90
+            back = -15.0 + x * back_change if mask else None
+            f = skeletons.bird_dog(_ms(i), arm, thigh, arm_side, leg_side, facing, shin_deg=0.0,
+                                   back_bend_deg=back)
             frames.append(jitter(f, rng, 0.8))
             i += 1
     return frames
@@ -168,6 +173,29 @@ def test_bird_dog_pelvis_level_is_unknown_side_on():
     assert analyzer.check_state_counts["pelvis_level"]["flag"] == 0
     assert analyzer.check_state_counts["pelvis_level"]["ok"] == 0
     assert analyzer.main_view == "side"
+
+
+def test_bird_dog_hollowing_outline_is_not_a_rounding_fault():
+    analyzer = _run("bird_dog", _bird_dog_set({1: "hollow", 4: "hollow"}))
+    assert [r.flags for r in analyzer.reps] == [()] * 6
+    # "worst" of an above-limit check is its highest reading over the top of the rep: the
+    # least hollow frame there, still well below 0
+    assert all(analyzer.reps[k].checks["spine_neutral"].worst < -10 for k in (1, 4))
+
+
+def test_bird_dog_rounding_reads_the_planted_change():
+    analyzer = _run("bird_dog", _bird_dog_set({2: "round"}))
+    worst = [r.checks["spine_neutral"].worst for r in analyzer.reps]
+    assert worst[2] == pytest.approx(20, abs=4)
+    assert all(abs(w) < 3 for k, w in enumerate(worst) if k != 2), worst
+
+
+def test_bird_dog_back_is_unknown_without_a_mask():
+    analyzer = _run("bird_dog", _bird_dog_set({2: "round"}, mask=False))
+    assert len(analyzer.reps) == 6
+    assert all(r.flags == () for r in analyzer.reps)
+    counts = analyzer.check_state_counts["spine_neutral"]
+    assert counts["flag"] == 0 and counts["ok"] == 0
 
 
 def test_bird_dog_cue_for_the_fault_and_praise_for_clean_reps():

@@ -69,15 +69,16 @@ def _trace(body: Body) -> np.ndarray:
     if not (np.isfinite(hip).all() and np.isfinite(sh).all() and np.isfinite(normal).all()):
         return stations
     h, w = mask.shape[:2]
-    # The mask may be at a different resolution from the landmarks' frame.
+    # The mask may be at a different resolution from the landmarks' frame. Pixel (i, j) covers
+    # [i, i + 1) x [j, j + 1) in pixel coordinates, so a point falls in floor(x), floor(y).
     fx, fy = w / body.frame.image_size[0], h / body.frame.image_size[1]
     length = float(np.linalg.norm(sh - hip))
     steps = np.arange(0.0, REACH * length, 1.0)
     for i, s in enumerate(STATIONS):
         start = hip + s * (sh - hip)
         ray = start + steps[:, None] * normal
-        xi = np.round(ray[:, 0] * fx).astype(int)
-        yi = np.round(ray[:, 1] * fy).astype(int)
+        xi = np.floor(ray[:, 0] * fx).astype(int)
+        yi = np.floor(ray[:, 1] * fy).astype(int)
         inside_img = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
         if not inside_img[0]:
             continue

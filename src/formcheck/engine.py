@@ -6,7 +6,7 @@ a set summary out. One :class:`Analyzer` per set; ``update`` once per frame in t
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +24,10 @@ from formcheck.setup_check import SetupStatus, assess_setup
 from formcheck.steps import StepCounter
 
 TEMPO_ID = "tempo"
+#: A relative check's reference is the median of its metric over this much of the rest before
+#: a rep: one frame is too noisy for outline-based metrics (a single glitch of 10 deg at the
+#: rep's start shifted a whole rep's readings by that much).
+BASELINE_WINDOW_MS = 500
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class Analyzer:
         self.setup_problem_counts: Counter = Counter()
         self.check_state_counts: dict[str, Counter] = {cid: Counter() for cid in self.trackers}
         self._baseline: dict[str, float] = {}
+        self._rest_values: dict[str, deque[tuple[int, float]]] = {}
         self._acc: _Accumulator | None = None
         self._setup_bad_since: int | None = None
         self._last_ms: int | None = None
@@ -192,7 +197,7 @@ class Analyzer:
         for cid, tr in self.trackers.items():
             value = raw[cid]
             if tr.check.relative:
-                value = self._relative(cid, value, in_rep)
+                value = self._relative(cid, value, in_rep, t)
             if tr.check.absolute:
                 value = abs(value)
             if cid not in evaluated:
@@ -256,13 +261,17 @@ class Analyzer:
             return self.hold_timer is not None and self.hold_timer.holding
         return True
 
-    def _relative(self, cid: str, value: float, in_rep: bool) -> float:
+    def _relative(self, cid: str, value: float, in_rep: bool, t: int) -> float:
         if not in_rep:
             # Between reps the reference follows the person, so slow drift is not a fault; it is
             # taken where the rep counter places the start of the next rep.
             at_start = self.rep_counter is None or self.rep_counter.at_start
             if at_start and math.isfinite(value):
-                self._baseline[cid] = value
+                window = self._rest_values.setdefault(cid, deque())
+                window.append((t, value))
+                while window[0][0] < t - BASELINE_WINDOW_MS:
+                    window.popleft()
+                self._baseline[cid] = float(np.median([v for _, v in window]))
             return value - self._baseline.get(cid, value)
         if cid not in self._baseline and math.isfinite(value):
             # The input began mid-rep: its first measured frame is the best reference there is.

@@ -6,12 +6,22 @@ which ignores left/right facing. "Forward" is toward the head. On all fours the 
 sit higher than the hip joints, so a level back reads as a torso line a few degrees above
 horizontal; every "above/below the torso" metric is therefore taken relative to the torso line,
 not to the horizontal.
+
+The back's rounding is read from the person mask's outline (:mod:`formcheck.back_contour`; the
+analysis turns segmentation on for this exercise), as its change from the start of each rep. The
+landmarks alone cannot see it: an earlier proxy (the reaching leg dropping below the back line)
+false-flagged correct reps whenever the leg left the frame. Measured on side-view renders, a
+true lumbar flexion of 0 / 15 / 20 / 30 degrees reads about 0 / 12 / 16 / 24 (it saturates past
+that); on the real correct clips the outline turns the other way at full reach (-16 to -19,
+the raised leg lifts the buttock's outline), so the check judges rounding only. Oblique views
+do not separate 0 from 20, so the check is side-view only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from formcheck.back_contour import back_bend, back_line
 from formcheck.body import SIDES, Body, other_side
 from formcheck.exercises.spec import Check, Exercise, RepCounting
 from formcheck.geometry import elevation
@@ -72,30 +82,6 @@ def reaching_side(body: Body) -> str | None:
     return other_side(leg_side) if leg_side is not None and leg > -REACHING_DEG else side
 
 
-def _reaching_leg(body: Body) -> str | None:
-    """The side of the higher thigh, judged even if the foot is out of frame, so that a leg
-    reaching out of the picture is not mistaken for the one on the floor."""
-    lenient = Body(body.frame, body.min_visibility, in_frame_only=False)
-    side, _ = _lifted({s: leg_lift(lenient, s) for s in SIDES})
-    return side
-
-
-def whole_leg_lift(body: Body, side: str) -> float:
-    """Like :func:`leg_lift` for the whole leg (hip -> ankle): a reaching leg may keep a soft
-    knee, which drops the thigh but not the line of the leg."""
-    back_line = -torso_elevation(body)
-    return float(elevation(body.side(side, "hip"), body.side(side, "ankle"))) - back_line
-
-
-def leg_below_back(body: Body) -> float:
-    """Spine rounding proxy, degrees: how far the reaching leg (hip -> ankle) sits below the
-    line of the back (a rounding low back tucks the pelvis under and the leg follows it down).
-    Negative when the leg is above that line. Demonstrations of good form measure about -25
-    here (the leg reaches level while the back line slopes down to the hips)."""
-    side = _reaching_leg(body)
-    return -whole_leg_lift(body, side) if side else float("nan")
-
-
 def limb_above_level(body: Body) -> float:
     """How far the higher of the reaching arm (shoulder -> wrist) and leg (hip -> ankle) rises
     above horizontal, degrees. Measured from the horizontal, not the torso line, because the
@@ -140,11 +126,12 @@ EXERCISE = Exercise(
                          side_of=reaching_side, min_rep_s=0.8, top_band=10.0,
                          min_lift_s=0.5, min_top_pause_s=0.7, range_label="reach"),
     checks=(
-        Check(id="spine_neutral", title="Back flat", metric=leg_below_back, unit="deg",
-              limit=10.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1,
-              applies="top", views=("side",),
-              cue="Keep your back flat: reach the leg straight back from the hip, tail not tucked.",
-              explain="reaching leg below the torso line at full reach (low back rounding)"),
+        Check(id="spine_neutral", title="Back flat", metric=back_bend, unit="deg",
+              limit=8.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
+              applies="top", relative=True, views=("side",),
+              cue="Keep your back flat while you reach: do not let it round up.",
+              explain="back outline rounding at full reach, from the start of the rep "
+                      "(person mask)"),
         Check(id="torso_level", title="Trunk still", metric=torso_elevation, unit="deg",
               limit=10.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True,
@@ -168,9 +155,13 @@ EXERCISE = Exercise(
     ),
     good_rep_cue="Nice reach, steady back.",
     cannot_see=(
+        "The back's rounding is traced from the person's outline: loose clothing or anything "
+        "behind the back changes it, it needs a side view, and it is not measured from "
+        "landmark files.",
         "Side-on, the camera cannot see the pelvis dropping toward one side: the two hips "
         "overlap. The pelvis_level check needs a view from behind or in front.",
         "Side-on, MediaPipe may swap left and right labels, so left/right counts can mix.",
     ),
     description="On all fours, reach one arm forward and the opposite leg back, hold, return.",
+    extra={"segmentation": True, "overlays": {"back": back_line}},
 )
