@@ -190,6 +190,18 @@ def test_bird_dog_rounding_reads_the_planted_change():
     assert all(abs(w) < 3 for k, w in enumerate(worst) if k != 2), worst
 
 
+def test_bird_dog_one_glitched_outline_at_the_rep_start_does_not_shift_the_rep():
+    """The reference of a relative check is the median of the rest before the rep, not the
+    single frame where the rep starts (a mask outline can jump on one frame)."""
+    frames = _bird_dog_set({})
+    start = 2 * int(3.6 * FPS) + 3  # rep 3's last frame still in the rest band
+    glitch = skeletons.bird_dog(0, -90, -90, back_bend_deg=-45.0).mask
+    frames[start] = replace(frames[start], mask=glitch)
+    analyzer = _run("bird_dog", frames)
+    assert [r.flags for r in analyzer.reps] == [()] * 6
+    assert abs(analyzer.reps[2].checks["spine_neutral"].worst) < 3
+
+
 def test_bird_dog_back_is_unknown_without_a_mask():
     analyzer = _run("bird_dog", _bird_dog_set({2: "round"}, mask=False))
     assert len(analyzer.reps) == 6
