@@ -13,9 +13,9 @@ prints per check:
   over the frames where both exist: mean (the bias), 95th percentile of the absolute error, and
   the least-squares slope and Pearson r of measured on true. For relative checks the truth is
   also taken relative to the start of its rep. Some checks measure a proxy of the truth angle,
-  not the angle itself (bird dog ``spine_neutral`` measures the reaching leg below the back line
-  for a rounding low back; ``limb_above_torso`` measures from the horizontal, the truth from the
-  torso line): their bias is a property of the proxy, their slope and r still tell how well it
+  not the angle itself (bird dog ``spine_neutral`` measures how much the person mask's back
+  outline rounds, which includes the upper back and soft tissue; ``limb_above_torso`` measures
+  from the horizontal, the truth from the torso line): their bias is a property of the proxy, their slope and r still tell how well it
   follows the truth;
 - **flag rate** per fault size: reps (or holds) flagged for that check / reps (holds) rendered,
   each truth rep matched to the free detected rep that overlaps it most (a truth rep with no
