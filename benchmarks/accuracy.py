@@ -33,8 +33,9 @@ from tests.factories import dropout, jitter  # noqa: E402
 
 FPS = 30
 MULTIPLES = (0.5, 1.0, 1.5, 2.0)
-# Torso line of the synthetic all-fours body: shoulders 40 px above hips over 400 px.
-BIRD_DOG_TORSO_DEG = float(np.degrees(np.arctan2(40, 400)))
+#: Back outline of the synthetic all-fours body at rest, degrees (real outlines read a little
+#: hollow there).
+BIRD_DOG_REST_BEND = -15.0
 
 
 def _ms(i: int) -> int:
@@ -67,10 +68,10 @@ def bird_dog_set(rng, fault: str | None, size: float, reps: int = 4) -> tuple[li
     frames, i = [], 0
     for rep in range(reps):
         arm_side = "left" if rep % 2 == 0 else "right"
-        arm_top, leg_top, leg_side = 0.0, 0.0, None
+        arm_top, back_change, leg_side = 0.0, 0.0, None
         if rep == faulted:
             if fault == "spine_neutral":
-                leg_top = -size - BIRD_DOG_TORSO_DEG  # leg this far below the line of the back
+                back_change = size  # the mask's back outline rounds this much at full reach
             elif fault == "limb_above_torso":
                 arm_top = size
             elif fault == "opposite_limbs":
@@ -78,8 +79,9 @@ def bird_dog_set(rng, fault: str | None, size: float, reps: int = 4) -> tuple[li
         for k in range(int(3.6 * FPS)):
             t = k / FPS
             x = min(t, 1.0) if t < 2.0 else max(0.0, 3.0 - t)
-            f = skeletons.bird_dog(_ms(i), -90 + x * (90 + arm_top), -90 + x * (90 + leg_top),
-                                   arm_side, leg_side, facing, x * leg_top)
+            f = skeletons.bird_dog(_ms(i), -90 + x * (90 + arm_top), -90 + x * 90, arm_side,
+                                   leg_side, facing, shin_deg=0.0,
+                                   back_bend_deg=BIRD_DOG_REST_BEND + x * back_change)
             frames.append(dropout(f) if k == 50 and rep == 0 else jitter(f, rng, 1.5))
             i += 1
     return frames, [r == faulted for r in range(reps)]
