@@ -12,9 +12,9 @@ analysis turns segmentation on for this exercise), as its change from the start 
 landmarks alone cannot see it: an earlier proxy (the reaching leg dropping below the back line)
 false-flagged correct reps whenever the leg left the frame. Measured on side-view renders, a
 true lumbar flexion of 0 / 15 / 20 / 30 degrees reads about 0 / 12 / 16 / 24 (it saturates past
-that); on the real correct clips the outline turns the other way at full reach (-16 to -19,
-the raised leg lifts the buttock's outline), so the check judges rounding only. Oblique views
-do not separate 0 from 20, so the check is side-view only.
+that); on the real correct clips it stays level or turns the other way at full reach (median
+-3 to -19: the raised leg lifts the buttock's outline), so the check judges rounding only.
+Oblique views do not separate 0 from 20, so the check is side-view only.
 """
 
 from __future__ import annotations

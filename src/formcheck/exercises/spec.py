@@ -37,7 +37,8 @@ class Check:
         priority: lower is more important; the cue of the most important flag is shown.
         applies: when the check is evaluated: ``always`` (whole set), ``rep`` (inside a rep),
             ``top`` (at the top of a rep), ``hold`` (while holding the position).
-        relative: measure the metric as its change from the value at the start of the rep.
+        relative: measure the metric as its change from the start of the rep (from its median
+            over the last 0.5 s of rest before the rep: see ``engine.BASELINE_WINDOW_MS``).
         absolute: compare the size of the value (after ``relative``), ignoring its sign.
         views: camera views in which the metric means something; in other views the check
             is ``unknown`` and the report says why.
