@@ -117,7 +117,9 @@ EXERCISE = Exercise(
     per_side=True,
     needs=("shoulder", "wrist", "hip", "knee", "ankle"),
     camera=("Camera side-on at about hip height when you are on all fours, 2-3 m away, your "
-            "whole body in frame. To check that your pelvis stays level, film from behind."),
+            "whole body in frame and nothing right behind your back (the back's outline is "
+            "traced; a plain wall is best). To check that your pelvis stays level, film from "
+            "behind."),
     cautions=(
         "Move slowly and stop if your back hurts.",
         "Keep your neck long: look at the floor, not ahead.",
