@@ -118,7 +118,7 @@ def main() -> None:
 
     plank_faults = [("hip_pike", 15), (None, 0), ("hip_sag", 12)] if args.quick else [
         ("hip_pike", 15), ("hip_pike", 8), (None, 0), ("hip_sag", 6), ("hip_sag", 12), ("hip_sag", 18)]
-    views = ["side", "oblique"] if args.quick else ["side", "oblique", "front"]
+    views = ["side", "oblique"] if args.quick else ["side", "oblique", "head"]
     print(f"{'case':42s} {'frames':>6s} {'fps':>5s} {'detect':>7s} {'%torso':>6s} {'%box':>5s} {'swap':>5s}")
     for view in views:
         pairs = []
@@ -138,7 +138,7 @@ def main() -> None:
             r = np.corrcoef(true, meas)[0, 1]
             print(f"  plank hip bend ({view}): measured = {slope:.2f} * true + {intercept:.1f} deg, r = {r:.3f}, n = {len(true)}")
     others = [
-        ("bird_dog", "side", {}), ("bird_dog", "side", {"spine_neutral": 20}), ("bird_dog", "front", {}),
+        ("bird_dog", "side", {}), ("bird_dog", "side", {"spine_neutral": 20}), ("bird_dog", "head", {}),
         ("clamshell", "front", {}), ("clamshell", "front", {"pelvis_rocking": 15}), ("clamshell", "oblique", {}),
         ("bridge", "side", {}), ("bridge", "oblique", {"over_arch": 15}),
     ]

@@ -417,10 +417,11 @@ class Animator:
         self._refs[(key, side)] = ctx
         return ctx
 
-    def frame(self, t: float) -> tuple[FrameState, Placed, dict[str, float]]:
-        """State, placed body and true angles at ``t`` seconds."""
+    def frame(self, t: float, sway: bool = True) -> tuple[FrameState, Placed, dict[str, float]]:
+        """State, placed body and true angles at ``t`` seconds (``sway=False``: without the
+        natural sway, which moves the neck and the body's yaw and position a little)."""
         st = self.state(t)
-        placed = self.place(self.dofs_at(t, st), t)
+        placed = self.place(self.dofs_at(t, st, sway=sway), t, sway=sway)
         last = None
         for rep in self.reps:
             if rep.start <= t:

@@ -29,7 +29,7 @@ from .motions import MOTIONS, Motion
 from .skeleton import JOINT_INDEX, BodyParams
 from .truth import CameraTruth, FaultTruth, FrameTruth, HoldTruth, RenderTruth, RepTruth
 
-VIEWS = ("side", "front", "oblique")
+VIEWS = ("side", "front", "oblique", "head", "feet")
 FPS_CHOICES = (24.0, 25.0, 30.0, 30.0, 50.0, 60.0)
 
 
@@ -51,6 +51,14 @@ class RenderSpec:
         side: ``left`` / ``right``: side of the body facing the camera (side and oblique views);
             for one-sided exercises (clamshell) also the working (top) side. None = by seed.
         camera_height: metres above the floor; None = by seed within the view's range.
+        camera_distance: horizontal distance from the camera to the middle of the body's
+            extent, metres; the lens's field of view is then chosen so the body fills the frame
+            (within what phone and laptop cameras have, 30-75 degrees vertical). None = a field
+            of view drawn by the seed and the distance that fills the frame with it.
+        camera_pitch: degrees the camera looks down at the middle of the body (needs
+            ``camera_distance``); sets the camera's height, so give one or the other.
+        camera_yaw: degrees the camera stands off the view's ideal direction, turning about
+            the vertical (+ = anticlockwise seen from above); None = by seed within +-8.
         body: proportions; None = by seed.
         crf: x264 quality.
     """
@@ -67,6 +75,9 @@ class RenderSpec:
     fps: float | None = None
     side: str | None = None
     camera_height: float | None = None
+    camera_distance: float | None = None
+    camera_pitch: float | None = None
+    camera_yaw: float | None = None
     body: BodyParams | None = None
     crf: int = 26
 
@@ -100,8 +111,19 @@ class RenderSpec:
         if self.side not in (None, "left", "right"):
             raise ValueError(f"side must be left or right, got {self.side!r}")
         w, h = self.size
-        if not (64 <= w <= 3840 and 64 <= h <= 2160):
-            raise ValueError(f"size must be between 64x64 and 3840x2160, got {w}x{h}")
+        if not (64 <= w <= 3840 and 64 <= h <= 3840):
+            raise ValueError(f"size must be between 64x64 and 3840x3840, got {w}x{h}")
+        if self.camera_height is not None and not 0.05 <= self.camera_height <= 3.0:
+            raise ValueError(f"camera height must be in [0.05, 3] m, got {self.camera_height}")
+        if self.camera_distance is not None and not 0.5 <= self.camera_distance <= 10.0:
+            raise ValueError(f"camera distance must be in [0.5, 10] m, got {self.camera_distance}")
+        if self.camera_pitch is not None:
+            if self.camera_distance is None or self.camera_height is not None:
+                raise ValueError("a camera pitch needs a camera distance and no camera height")
+            if not -30.0 <= self.camera_pitch <= 70.0:
+                raise ValueError(f"camera pitch must be in [-30, 70] degrees, got {self.camera_pitch}")
+        if self.camera_yaw is not None and not -60.0 <= self.camera_yaw <= 60.0:
+            raise ValueError(f"camera yaw must be in [-60, 60] degrees, got {self.camera_yaw}")
 
     @property
     def truth_path(self) -> Path:
@@ -123,6 +145,12 @@ class RenderSpec:
             args += ["--side", self.side]
         if self.camera_height is not None:
             args += ["--camera-height", f"{self.camera_height:g}"]
+        if self.camera_distance is not None:
+            args += ["--camera-distance", f"{self.camera_distance:g}"]
+        if self.camera_pitch is not None:
+            args += ["--camera-pitch", f"{self.camera_pitch:g}"]
+        if self.camera_yaw is not None:
+            args += ["--camera-yaw", f"{self.camera_yaw:g}"]
         args += ["--out", str(self.out)]
         return "formcheck render " + shlex.join(args)
 
@@ -197,6 +225,64 @@ def place_camera(
     return cam
 
 
+#: Vertical fields of view a phone or laptop camera has, degrees (a phone's main lens held in
+#: landscape is about 40-50, in portrait about 65-75; laptop webcams 40-55).
+FOV_RANGE = (30.0, 75.0)
+
+
+def place_camera_at(
+    points: np.ndarray,
+    direction: np.ndarray,
+    height: float,
+    distance: float,
+    size: tuple[int, int],
+    fill: float,
+    roll: float,
+    fov_range: tuple[float, float] = FOV_RANGE,
+) -> Camera:
+    """A camera ``distance`` metres (horizontally) from the middle of ``points`` along
+    ``direction``, at ``height``, aimed at them, with the field of view that makes their
+    projection span ``fill`` of the frame, clamped to ``fov_range``. At the narrowest lens the
+    body is smaller than ``fill``; at the widest it may not fit: that camera is simply badly
+    placed, as a user's may be."""
+    w, h = size
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    target = (lo + hi) / 2.0
+    eye = target + direction * distance
+    eye[1] = height
+
+    def make(fov: float, tgt: np.ndarray) -> Camera:
+        return Camera(tuple(eye), tuple(tgt), fov, w, h, roll)
+
+    fov = fov_range[1]
+    for _ in range(3):
+        a, b = fov_range
+        for _ in range(40):
+            f = (a + b) / 2
+            px = make(f, target).project(points)
+            span = max((px[:, 0].max() - px[:, 0].min()) / w, (px[:, 1].max() - px[:, 1].min()) / h)
+            if span > fill:
+                a = f
+            else:
+                b = f
+        fov = b
+        cam = make(fov, target)
+        px = cam.project(points)
+        centre_px = (px.min(axis=0) + px.max(axis=0)) / 2
+        ray = np.linalg.inv(cam.axes()) @ np.array(
+            [(centre_px[0] - w / 2) / cam.focal_px, (centre_px[1] - h / 2) / cam.focal_px, 1.0]
+        )
+        depth = np.linalg.norm(target - eye)
+        target = eye + ray / np.linalg.norm(ray) * depth
+    return make(fov, target)
+
+
+def camera_pitch_deg(camera: Camera) -> float:
+    """How far the optical axis points below the horizontal, degrees (+ = looking down)."""
+    fwd = np.subtract(camera.target, camera.eye)
+    return float(np.degrees(np.arcsin(-fwd[1] / np.linalg.norm(fwd))))
+
+
 # --------------------------------------------------------------------------------------------
 # render_clip
 # --------------------------------------------------------------------------------------------
@@ -234,6 +320,8 @@ def _draw_shot(spec: RenderSpec, motion: Motion, appearance_cls) -> _Shot:
     height = spec.camera_height if spec.camera_height is not None else float(rng.uniform(lo, hi))
     fov, fill = float(rng.uniform(40.0, 52.0)), float(rng.uniform(0.72, 0.86))
     yaw, roll = float(rng.uniform(-8.0, 8.0)), float(rng.uniform(-2.0, 2.0))
+    if spec.camera_yaw is not None:
+        yaw = spec.camera_yaw
     sway_rng = np.random.default_rng(rng.integers(2**32))
     wall_distance = float(rng.uniform(1.2, 2.5))
     noise_rng = np.random.default_rng(rng.integers(2**32))
@@ -249,6 +337,13 @@ def _aim(spec: RenderSpec, motion: Motion, anim: Animator, frames, shot: _Shot) 
     direction = np.array([c * direction[0] - s * direction[2], 0.0, s * direction[0] + c * direction[2]])
     pts = np.concatenate([p.landmarks for _, p, _ in frames[:: max(1, len(frames) // 40)]])
     pts = np.concatenate([pts + off for off in np.eye(3) * 0.08] + [pts - off for off in np.eye(3) * 0.08])
+    if spec.camera_distance is not None:
+        height = shot.camera_height
+        if spec.camera_pitch is not None:
+            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2.0
+            height = float(centre[1] + spec.camera_distance * np.tan(np.radians(spec.camera_pitch)))
+        return place_camera_at(pts, direction, height, spec.camera_distance, spec.size,
+                               shot.fill, shot.roll)
     return place_camera(pts, direction, shot.camera_height, shot.fov, spec.size, shot.fill, shot.roll)
 
 
@@ -310,11 +405,12 @@ def _clip_truth(spec, motion, anim, shot, camera, faults, frames_truth, side_fac
         camera=CameraTruth(
             eye=_r(camera.eye, 4),
             target=_r(camera.target, 4),
-            fov_y_deg=round(shot.fov, 3),
+            fov_y_deg=round(camera.fov_y_deg, 3),
             roll_deg=round(shot.roll, 3),
-            height_m=round(shot.camera_height, 4),
+            height_m=round(float(camera.eye[1]), 4),
             distance_m=round(float(np.linalg.norm(np.subtract(camera.eye, camera.target))), 4),
             yaw_offset_deg=round(shot.yaw_offset, 3),
+            pitch_deg=round(camera_pitch_deg(camera), 3),
             focal_px=round(camera.focal_px, 3),
         ),
         appearance=shot.appearance.to_dict(),
@@ -462,7 +558,7 @@ def render(
         list[str],
         typer.Option("--fault-span", help="START-END seconds the faults apply (NAME=START-END for one fault). Default: every rep / the whole hold."),
     ] = [],  # noqa: B006
-    view: Annotated[str, typer.Option(help="Camera view: side, front or oblique.")] = "side",
+    view: Annotated[str, typer.Option(help="Camera view: side, front, oblique, head or feet (which of them an exercise has: formcheck.render.MOTIONS).")] = "side",
     seconds: Annotated[float, typer.Option(help="Clip length in seconds.")] = 5.0,
     reps: Annotated[int, typer.Option(help="Number of reps (ignored for holds).")] = 3,
     seed: Annotated[int, typer.Option(help="Seed for body, clothes, room, light, camera jitter and sway.")] = 0,
@@ -470,6 +566,9 @@ def render(
     fps: Annotated[float | None, typer.Option(help="Frame rate; default: chosen by the seed (24-60).")] = None,
     side: Annotated[str | None, typer.Option(help="Body side facing the camera (clamshell: the top leg): left or right. Default: by seed.")] = None,
     camera_height: Annotated[float | None, typer.Option(help="Camera height above the floor, metres. Default: by seed within the view's range.")] = None,
+    camera_distance: Annotated[float | None, typer.Option(help="Horizontal distance from the camera to the body, metres; the lens then zooms to fit. Default: by seed.")] = None,
+    camera_pitch: Annotated[float | None, typer.Option(help="Degrees the camera looks down at the body (with --camera-distance, instead of --camera-height).")] = None,
+    camera_yaw: Annotated[float | None, typer.Option(help="Degrees the camera stands off the view's ideal direction. Default: by seed within +-8.")] = None,
 ) -> None:
     """Render a synthetic exercise clip with known faults, and its ground truth."""
     faults = _parse_faults(fault)
@@ -487,6 +586,9 @@ def render(
             fps=fps,
             side=side,
             camera_height=camera_height,
+            camera_distance=camera_distance,
+            camera_pitch=camera_pitch,
+            camera_yaw=camera_yaw,
         )
         started = time.perf_counter()
         video, truth = render_clip(spec, progress=True)

@@ -118,8 +118,11 @@ class Motion:
         return self.peaks or (("peak", self.peak),)
 
 
-_FLOOR_VIEWS = {"side": ("lateral",), "front": ("head",), "oblique": ("lateral", "head")}
-_FLOOR_HEIGHTS = {"side": (0.45, 0.8), "front": (0.5, 0.9), "oblique": (0.5, 0.9)}
+#: View names: ``side`` (camera at the body's left or right), ``front`` (facing the belly side),
+#: ``head`` / ``feet`` (at that end, looking along the body), ``oblique`` (between the first
+#: two directions). What formcheck's engine calls each is :func:`engine_view`.
+_FLOOR_VIEWS = {"side": ("lateral",), "head": ("head",), "feet": ("feet",), "oblique": ("lateral", "head")}
+_FLOOR_HEIGHTS = {"side": (0.45, 0.8), "head": (0.5, 0.9), "feet": (0.8, 1.2), "oblique": (0.5, 0.9)}
 
 _LEGS = ("knee_angle_left_deg", "knee_angle_right_deg", "hip_flexion_left_deg", "hip_flexion_right_deg")
 
@@ -142,9 +145,24 @@ PLANK = Motion(
     camera_height=_FLOOR_HEIGHTS,
     metrics=(
         "hip_bend_deg", "torso_elevation_deg", "body_line_elevation_deg",
-        "upper_arm_from_vertical_deg", *_LEGS,
+        "upper_arm_from_vertical_deg", "neck_flexion_deg", *_LEGS,
     ),
     faults={
+        "head_hanging": FaultDef(
+            "head_hanging", "deg",
+            (Drive("neck_flexion_deg", {"neck_flex": 1.0}, mode="absolute"),),
+            "hold", "the head hangs toward the floor (chin to chest, looking back at the knees)", 30,
+        ),
+        "head_craned": FaultDef(
+            "head_craned", "deg",
+            (Drive("neck_flexion_deg", {"neck_flex": 1.0}, mode="absolute", sign=-1.0),),
+            "hold", "the head cranes up to look ahead", 30,
+        ),
+        "elbows_under_shoulders": FaultDef(
+            "elbows_under_shoulders", "deg",
+            (Drive("upper_arm_from_vertical_deg", {"shoulder_flex_l": 1.0, "shoulder_flex_r": 1.0}),),
+            "hold", "the elbows sit ahead of the shoulders (upper arms leaning forward)", 25,
+        ),
         "hip_sag": FaultDef(
             "hip_sag", "deg",
             (Drive("hip_bend_deg", {"hip_flex_l": -0.7, "hip_flex_r": -0.7, "spine_flex": -0.3}),),
@@ -202,8 +220,8 @@ BIRD_DOG = Motion(
             ),
             "rep", "the reaching arm and leg rise above the torso line", 15,
         ),
-        "pelvis_drop": FaultDef(
-            "pelvis_drop", "deg",
+        "pelvis_level": FaultDef(
+            "pelvis_level", "deg",
             (Drive("pelvis_drop_deg", {
                 "pelvis_roll@{o}": -1.0, "spine_twist@{o}": 1.0, "hip_swing_{s}": -1.0,
             }),),
@@ -231,11 +249,11 @@ CLAMSHELL = Motion(
     sides="one",
     contacts=(("pelvis", "hip_l", "hip_r", "thorax", "shoulder_l", "shoulder_r", "lumbar"),),
     anchors=("pelvis", "thorax"),
-    views={"front": ("belly",), "side": ("feet",), "oblique": ("belly", "feet")},
-    camera_height={"front": (1.0, 1.4), "side": (0.6, 1.0), "oblique": (0.9, 1.3)},
+    views={"front": ("belly",), "feet": ("feet",), "oblique": ("belly", "feet")},
+    camera_height={"front": (1.0, 1.4), "feet": (0.6, 1.0), "oblique": (0.9, 1.3)},
     metrics=(
         "knee_opening_deg", "pelvis_rotation_deg", "shoulder_rotation_deg", "feet_separation_cm",
-        "ankle_knee_gap_ratio", *_LEGS,
+        "ankle_knee_gap_ratio", "bottom_knee_from_90_deg", "bottom_hip_from_45_deg", *_LEGS,
     ),
     faults={
         "pelvis_rocking": FaultDef(
@@ -243,10 +261,22 @@ CLAMSHELL = Motion(
             (Drive("pelvis_rotation_deg", {"pelvis_roll@{s}": 1.0, "hip_swing_{o}": 1.0}),),
             "rep", "the pelvis and trunk roll backward as the knee opens", 15,
         ),
-        "feet_apart": FaultDef(
-            "feet_apart", "cm",
+        "feet_together": FaultDef(
+            "feet_together", "cm",
             (Drive("feet_separation_cm", {"hip_rot_{s}": 1.0}),),
             "rep", "the top foot lifts off the bottom one as the knee opens", 12,
+        ),
+        "knee_bend": FaultDef(
+            "knee_bend", "deg",
+            (Drive("bottom_knee_from_90_deg", {"knee_flex_l": -1.0, "knee_flex_r": -1.0}),),
+            "hold", "the knees are straighter than the right angle the set-up asks for "
+            "(negative: bent tighter)", 40,
+        ),
+        "hip_bend": FaultDef(
+            "hip_bend", "deg",
+            (Drive("bottom_hip_from_45_deg", {"hip_flex_l": 1.0, "hip_flex_r": 1.0}),),
+            "hold", "the hips are bent more than the 45 degrees the set-up asks for, knees drawn "
+            "forward (negative: straighter, knees in line with the body)", 30,
         ),
     },
 )
@@ -276,7 +306,7 @@ BRIDGE = Motion(
     sides="both",
     contacts=(("thorax", "shoulder_l", "shoulder_r", "neck"), ("ankle_l", "ankle_r")),
     anchors=("ankle_l", "ankle_r"),
-    views={"side": ("lateral",), "front": ("feet",), "oblique": ("lateral", "feet")},
+    views={"side": ("lateral",), "feet": ("feet",), "oblique": ("lateral", "feet")},
     camera_height=_FLOOR_HEIGHTS,
     metrics=(
         "hip_extension_deg", "torso_elevation_deg", "knee_width_ratio", "hip_line_tilt_deg",
@@ -313,8 +343,8 @@ SIDE_LEG_LIFT = Motion(
     sides="one",
     contacts=(("pelvis", "hip_l", "hip_r", "thorax", "shoulder_l", "shoulder_r", "lumbar"),),
     anchors=("pelvis", "thorax"),
-    views={"front": ("belly",), "side": ("feet",), "oblique": ("belly", "feet")},
-    camera_height={"front": (0.9, 1.4), "side": (0.6, 1.0), "oblique": (0.9, 1.3)},
+    views={"front": ("belly",), "feet": ("feet",), "oblique": ("belly", "feet")},
+    camera_height={"front": (0.9, 1.4), "feet": (0.6, 1.0), "oblique": (0.9, 1.3)},
     metrics=("leg_abduction_deg", "leg_forward_deg", "pelvis_rotation_deg", "shoulder_rotation_deg",
              *_LEGS),
     faults={
@@ -540,6 +570,12 @@ SQUAT_TO_ROW = Motion(
         ),
     },
 )
+
+def engine_view(view: str) -> str:
+    """The view formcheck's engine reports for a render view: ``head`` and ``feet`` look along
+    the body (``end``); the others keep their names."""
+    return "end" if view in ("head", "feet") else view
+
 
 #: Every exercise the renderer can film, by id.
 MOTIONS: dict[str, Motion] = {

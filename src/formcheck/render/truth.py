@@ -18,6 +18,9 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
   straight (smaller = more flexed).
 - ``lumbar_flexion_deg``: tilt of the pelvis against the thorax in the sagittal plane (from the
   skeleton's pelvis and thorax frames), + = rounded, - = arched.
+- ``neck_flexion_deg``: tilt of the head and neck against the thorax in the sagittal plane (the
+  skeleton's neck and thorax frames), + = chin toward the chest (in a plank: the head hanging
+  toward the floor), - = craned back (looking up).
 - ``arm_above_torso_deg`` / ``leg_above_torso_deg`` (bird dog): sagittal angle of the reaching
   arm (shoulder -> wrist) from the torso line (hip_mid -> shoulder_mid), and of the lifted leg
   (hip -> ankle) from the torso line continued (shoulder_mid -> hip_mid); + = above the line.
@@ -28,6 +31,10 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
   about the body's long axis since the rep's start, + = the working side's point moving backward
   (clamshell: rolling back).
 - ``knee_opening_deg``: angle between the thighs (hip -> knee, left and right).
+- ``bottom_knee_from_90_deg`` / ``bottom_hip_from_45_deg`` (clamshell set-up): the bottom
+  leg's knee angle minus 90 degrees (+ = straighter), and its hip flexion (``180 -
+  joint_angle(shoulder, hip, knee)``) minus 45 (+ = more flexed), in 3D; the bottom leg is
+  the side that is not working.
 - ``feet_separation_cm``: ankle distance minus its value at the rep's start.
   ``ankle_knee_gap_ratio``: ankle distance / knee distance.
 - ``hip_extension_deg`` (bridge): ``-bend_below_line(shoulder_mid, hip_mid, knee_mid)`` in the
@@ -163,6 +170,9 @@ def measure_angles(
         elif name == "lumbar_flexion_deg":
             rel = pose.rot[JOINT_INDEX["pelvis"]].T @ pose.rot[JOINT_INDEX["thorax"]]
             v = np.degrees(np.arctan2(rel[2, 1], rel[1, 1]))
+        elif name == "neck_flexion_deg":
+            rel = pose.rot[JOINT_INDEX["thorax"]].T @ pose.rot[JOINT_INDEX["neck"]]
+            v = np.degrees(np.arctan2(rel[2, 1], rel[1, 1]))
         elif name == "arm_above_torso_deg":
             v = _above(sag(hp), sag(sh), sag(lm[L[f"{s.upper()}_SHOULDER"]]), sag(lm[L[f"{s.upper()}_WRIST"]]))
         elif name == "leg_above_torso_deg":
@@ -177,6 +187,13 @@ def measure_angles(
             hip, sho, _ = body_vectors(pose, lm)
             cur, ref = (hip, ctx.ref_hip_line) if name.startswith("pelvis") else (sho, ctx.ref_shoulder_line)
             v = 0.0 if ref is None else sign * float(geometry.wrap_degrees(_line_angle(cur) - _line_angle(ref)))
+        elif name == "bottom_knee_from_90_deg":
+            v = geometry.joint_angle(lm[L[f"{o.upper()}_HIP"]], lm[L[f"{o.upper()}_KNEE"]],
+                                     lm[L[f"{o.upper()}_ANKLE"]]) - 90.0
+        elif name == "bottom_hip_from_45_deg":
+            angle = geometry.joint_angle(lm[L[f"{o.upper()}_SHOULDER"]], lm[L[f"{o.upper()}_HIP"]],
+                                         lm[L[f"{o.upper()}_KNEE"]])
+            v = (180.0 - angle) - 45.0
         elif name == "knee_opening_deg":
             v = geometry.joint_angle(
                 lm[L.LEFT_KNEE] - lm[L.LEFT_HIP], np.zeros(3), lm[L.RIGHT_KNEE] - lm[L.RIGHT_HIP]
@@ -267,6 +284,8 @@ class CameraTruth(BaseModel):
     distance_m: float
     yaw_offset_deg: float
     focal_px: float
+    #: How far the optical axis points below the horizontal (+ = looking down).
+    pitch_deg: float = 0.0
 
 
 class FrameTruth(BaseModel):
