@@ -10,10 +10,14 @@ from collections.abc import Mapping
 import cv2
 import numpy as np
 
+from formcheck.body import VIEW_SIDE_MAX
 from formcheck.frames import PoseFrame
+from formcheck.geometry import side_on_ratio
 from formcheck.landmarks import NUM_LANDMARKS, Landmark
 
 SIZE = (1280, 720)
+#: Default world depth of the far (right) side of a body drawn side-on, metres.
+FAR_SIDE_M = 0.3
 
 
 def pose(points: Mapping[Landmark | str, tuple[float, ...]], t_ms: int = 0,
@@ -21,7 +25,9 @@ def pose(points: Mapping[Landmark | str, tuple[float, ...]], t_ms: int = 0,
          world: Mapping[Landmark | str, tuple[float, float, float]] | None = None,
          hidden: tuple[Landmark | str, ...] = ()) -> PoseFrame:
     """A PoseFrame with the given pixel points (others NaN). ``world`` gives world points in
-    metres (default: pixels / 500 with z = 0). ``hidden`` landmarks get visibility 0.1."""
+    metres (default: pixels / 500, with z = 0 or, for a body seen side-on in the image, the
+    right side :data:`FAR_SIDE_M` farther from the camera, as a real side view has it).
+    ``hidden`` landmarks get visibility 0.1."""
     xy = np.full((NUM_LANDMARKS, 2), np.nan)
     wl = np.full((NUM_LANDMARKS, 3), np.nan)
     vis = np.full(NUM_LANDMARKS, np.nan)
@@ -29,7 +35,10 @@ def pose(points: Mapping[Landmark | str, tuple[float, ...]], t_ms: int = 0,
         lm = key if isinstance(key, Landmark) else Landmark[key.upper()]
         xy[lm] = p[:2]
         vis[lm] = visibility
-        wl[lm] = (p[0] / 500.0, p[1] / 500.0, 0.0)
+    far = FAR_SIDE_M if side_on_ratio(xy) < VIEW_SIDE_MAX else 0.0
+    for lm in Landmark:
+        if np.isfinite(xy[lm]).all():
+            wl[lm] = (xy[lm][0] / 500.0, xy[lm][1] / 500.0, far if lm.name.startswith("RIGHT") else 0.0)
     for key, p in (world or {}).items():
         lm = key if isinstance(key, Landmark) else Landmark[key.upper()]
         wl[lm] = p

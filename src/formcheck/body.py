@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from formcheck.frames import PoseFrame
-from formcheck.geometry import side_on_ratio
+from formcheck.geometry import camera_alignment, side_on_ratio
 from formcheck.landmarks import Landmark, side_landmark
 
 SIDES = ("left", "right")
@@ -122,10 +122,36 @@ class Body:
         return side_on_ratio(self.frame.xy) if self.has_person else float("nan")
 
     @cached_property
+    def camera_alignment(self) -> np.ndarray:
+        """(3,) how straight the camera looks along the body's lateral, front and long axes
+        (:func:`formcheck.geometry.camera_alignment`); NaN without a torso."""
+        if not self.has_person:
+            return np.full(3, np.nan)
+        return camera_alignment(self.frame.world)
+
+    @cached_property
     def view(self) -> str:
-        """``side``, ``front`` (or back) or ``oblique``, from :func:`side_on_ratio`; ``unknown``
-        without a torso. Thresholds from the shared clips: side views measured 0.03-0.24,
-        front views 0.37-0.61 (median per clip)."""
+        """Where the camera looks at the body from: ``side`` (at its left or right), ``front``
+        (at its belly or back), ``end`` (at its head or feet, looking along it) or ``oblique``
+        (in between); ``unknown`` without a torso.
+
+        From the body's axes in MediaPipe's world landmarks (:attr:`camera_alignment`), which
+        name the view whatever the posture: lying, kneeling and standing bodies read alike.
+        The image alone cannot: from the feet end a side-lying body's shoulders and hips stack
+        as they do from the front. Thresholds from renders with known cameras (side views read
+        0.95-1.0 along the lateral axis, front views 0.86-0.99 along the front axis, head and
+        feet ends 0.71-0.97 along the long axis, obliques in between). Without world
+        landmarks (a landmark file that lacks them) the image's :func:`side_on_ratio` decides
+        between side, oblique and front."""
+        lateral, front, long = self.camera_alignment
+        if np.isfinite(lateral):
+            if lateral >= VIEW_SIDE_MIN_ALIGNMENT:
+                return "side"
+            if long >= VIEW_END_MIN_ALIGNMENT and long > front:
+                return "end"
+            if front >= VIEW_FRONT_MIN_ALIGNMENT:
+                return "front"
+            return "oblique"
         r = self.side_on_ratio
         if not np.isfinite(r):
             return "unknown"
@@ -136,6 +162,12 @@ class Body:
         return "oblique"
 
 
-#: side_on_ratio below this reads as a side view, above VIEW_FRONT_MIN as a front (or back) view.
+#: Camera alignment (|cos|) with the lateral axis from which a view is ``side`` (25 degrees).
+VIEW_SIDE_MIN_ALIGNMENT = 0.9
+#: ... with the long axis from which it is ``end`` (45 degrees), with the front axis ``front``.
+VIEW_END_MIN_ALIGNMENT = 0.7
+VIEW_FRONT_MIN_ALIGNMENT = 0.8
+#: Image fallback: side_on_ratio below this reads as a side view, above VIEW_FRONT_MIN as a
+#: front (or back) view (shared clips: side views 0.03-0.24, front views 0.37-0.61).
 VIEW_SIDE_MAX = 0.28
 VIEW_FRONT_MIN = 0.40

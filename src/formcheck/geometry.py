@@ -144,3 +144,29 @@ def side_on_ratio(xy: np.ndarray) -> float:
         return float("nan")
     widths = np.array([distance(ls, rs), distance(lh, rh)])
     return float(np.nanmean(widths) / torso) if np.isfinite(widths).any() else float("nan")
+
+
+def camera_alignment(world: np.ndarray) -> np.ndarray:
+    """How the camera looks at the body, from one frame's (33, 3) world landmarks.
+
+    Returns (3,) ``|cos|`` of the angle between the camera's optical axis (world z, MediaPipe's
+    world axes are the camera's) and the body's own axes: **lateral** (right -> left, the mean
+    of the shoulder and hip lines), **front** (square to the lateral and long axes: the belly or
+    back direction) and **long** (hip midpoint -> shoulder midpoint). 1 = looking straight along
+    that axis: about (1, 0, 0) side-on, (0, 1, 0) facing the front or back, (0, 0, 1) from the
+    head or feet end. Unsigned: the two ends of an axis read alike. NaN without a torso.
+    """
+    w = np.asarray(world, dtype=float)
+    ls, rs = w[Landmark.LEFT_SHOULDER], w[Landmark.RIGHT_SHOULDER]
+    lh, rh = w[Landmark.LEFT_HIP], w[Landmark.RIGHT_HIP]
+    long = midpoint(ls, rs) - midpoint(lh, rh)
+    lateral = (ls - rs) + (lh - rh)
+    if not (np.isfinite(long).all() and np.isfinite(lateral).all()):
+        return np.full(3, np.nan)
+    lateral = lateral - np.dot(lateral, long) / np.dot(long, long) * long
+    front = np.cross(long, lateral)
+    axes = np.stack([lateral, front, long])
+    norms = np.linalg.norm(axes, axis=1)
+    if (norms < 1e-9).any():
+        return np.full(3, np.nan)
+    return np.abs(axes[:, 2]) / norms
