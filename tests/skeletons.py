@@ -21,12 +21,14 @@ def _dir(deg_up: float, towards_x: float) -> np.ndarray:
 
 
 def plank(t_ms: int, sag_deg: float = 0.0, facing: int = -1, tilt_deg: float = 3.0,
-          elbow_forward_deg: float = 0.0, knee_bend_deg: float = 0.0) -> PoseFrame:
+          elbow_forward_deg: float = 0.0, knee_bend_deg: float = 0.0,
+          head_up_deg: float = 0.0) -> PoseFrame:
     """Side-view forearm plank; the head is toward ``facing`` (-1: left of the image).
 
     ``sag_deg`` is the true bend at the hips (+ = hips below the shoulder-ankle line, - =
     piked), split evenly between trunk and legs around a body line tilted ``tilt_deg`` (the
-    shoulders higher than the ankles, as on forearms).
+    shoulders higher than the ankles, as on forearms). ``head_up_deg`` turns the head up (+)
+    or down (-) from neutral, about the shoulders.
     """
     hip = np.array([640.0, 420.0])
     # trunk rises toward the head by tilt + sag/2; legs rise toward the feet by sag/2 - tilt.
@@ -35,7 +37,9 @@ def plank(t_ms: int, sag_deg: float = 0.0, facing: int = -1, tilt_deg: float = 3
     ankle = knee + 230 * _dir(sag_deg / 2 - tilt_deg - knee_bend_deg, -facing)
     elbow = shoulder + 130 * _dir(-90 + elbow_forward_deg, facing)
     wrist = elbow + 120 * _dir(0, facing)
-    ear = shoulder + 80 * _dir(tilt_deg + sag_deg / 2 + 10, facing)
+    # A neutral head: MediaPipe reads a rendered neutral head's ear a few degrees below the
+    # trunk's line (benchmarks/calibration.py), so the skeleton puts it there.
+    ear = shoulder + 80 * _dir(tilt_deg + sag_deg / 2 - 8 + head_up_deg, facing)
     pts = {"nose": tuple(ear + 25 * _dir(-30, facing))}
     for side, off in (("left", np.array([0.0, 0.0])), ("right", np.array([3.0, -4.0]))):
         for name, p in (("shoulder", shoulder), ("elbow", elbow), ("wrist", wrist), ("hip", hip),

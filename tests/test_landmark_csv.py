@@ -134,7 +134,7 @@ def test_landmark_subset_works_for_plank(video_run, tmp_path, subset):
     assert len(sub_report["holds"]) == len(report["holds"])
     for a, b in zip(_holds(sub_report), _holds(report)):
         np.testing.assert_allclose(a, b, atol=0.05)
-    states = {r["head_in_line_state"] for r in _frames_csv(tmp_path / "o")}
+    states = {r["head_hanging_state"] for r in _frames_csv(tmp_path / "o")}
     if "left_ear" not in subset:
         assert states == {"unknown"}, "no ears, no head check"
 

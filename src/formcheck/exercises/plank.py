@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, HoldTiming
+from formcheck.exercises.spec import Check, Exercise, HoldTiming, Tolerance
 from formcheck.geometry import bend_below_line, elevation, joint_angle, tilt_from_vertical
 
 
@@ -54,10 +54,21 @@ def upper_arm_tilt(body: Body) -> float:
     return float(tilt_from_vertical(body.near("elbow"), body.near("shoulder")))
 
 
+def head_lift(body: Body) -> float:
+    """Signed bend at the shoulders of hip-shoulder-ear midpoints in the image, degrees; + =
+    the head craned up above the line of the trunk, - = hanging below it.
+
+    Midpoints of both sides, not the near side: a camera looking down at a side-on plank shifts
+    points nearer to it down the image, and the near shoulder sits about 10 cm nearer than the
+    ear, which read as 13 degrees of craning at 24 degrees of camera pitch; the midpoints all lie
+    on the body's midline. A neutral head reads a few degrees below the line (the ear sits
+    below the head's axis)."""
+    return float(bend_below_line(body.mid("hip"), body.mid("shoulder"), body.mid("ear")))
+
+
 def head_drop(body: Body) -> float:
-    """Signed bend at the shoulder of hip-shoulder-ear (near side), degrees; + = head hanging
-    below the line of the trunk, - = head craned up."""
-    return float(bend_below_line(body.near("hip"), body.near("shoulder"), body.near("ear")))
+    """Head hanging below the line of the trunk, degrees (:func:`head_lift` negated)."""
+    return -head_lift(body)
 
 
 def knee_angle(body: Body) -> float:
@@ -94,25 +105,60 @@ EXERCISE = Exercise(
         Check(id="hip_sag", title="Hips sagging", metric=hip_sag, unit="deg", limit=4.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.4, priority=1, applies="hold",
               cue="Lift your hips a little: squeeze your glutes and tuck your tailbone.",
-              explain="bend at the hips below the shoulder-ankle line"),
+              explain="bend at the hips below the shoulder-ankle line",
+              tolerance=Tolerance(
+                  measure="degrees the hips sit below the shoulder-ankle line", unit="deg",
+                  must_pass=5.0, must_catch=10.0,
+                  why="Guides: the hips stay on the line; a sag of 10 degrees puts the lumbar "
+                      "spine into extension, a therapist's first correction.")),
         Check(id="hip_pike", title="Hips piking", metric=hip_pike, unit="deg", limit=25.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.6, priority=2, applies="hold",
               cue="Lower your hips until your body makes one straight line.",
-              explain="bend at the hips above the shoulder-ankle line (inverted V)"),
+              explain="bend at the hips above the shoulder-ankle line (inverted V)",
+              tolerance=Tolerance(
+                  measure="degrees the hips sit above the shoulder-ankle line", unit="deg",
+                  must_pass=20.0, must_catch=35.0, catch_up_to=80.0,
+                  why="Hips a little high is a tolerated way to make the hold easier; a clear "
+                      "inverted V (35 degrees and more, up to 80 while still on forearms and "
+                      "toes) takes the work off the trunk.")),
         Check(id="elbows_under_shoulders", title="Elbows under shoulders", metric=upper_arm_tilt,
               unit="deg", limit=30.0, flag_when="above", hysteresis=3.0, min_duration_s=0.8,
               priority=4, applies="hold",
               cue="Bring your elbows right under your shoulders.",
-              explain="upper arm (elbow to shoulder) angle from vertical"),
-        Check(id="head_in_line", title="Head in line", metric=head_drop, unit="deg", limit=30.0,
+              explain="upper arm (elbow to shoulder) angle from vertical",
+              tolerance=Tolerance(
+                  measure="degrees the upper arms lean from vertical", unit="deg",
+                  must_pass=10.0, must_catch=25.0,
+                  why="Guides: elbows under the shoulders; elbows a forearm's third ahead "
+                      "(about 25 degrees) shift load onto the shoulders and low back.")),
+        Check(id="head_hanging", title="Head not hanging", metric=head_drop, unit="deg", limit=22.0,
               flag_when="above", hysteresis=4.0, min_duration_s=1.0, priority=5, applies="hold",
-              cue="Let your head follow your spine: look at the floor just ahead of your hands.",
-              explain="head hanging below the line of the trunk (hip-shoulder-ear bend)"),
+              cue="Lift your head into line with your back: look at the floor just ahead of your hands.",
+              explain="head hanging below the line of the trunk (hip-shoulder-ear bend, midpoints)",
+              tolerance=Tolerance(
+                  measure="degrees the head and neck bend down from the trunk's line (neck "
+                          "flexion)", unit="deg", must_pass=10.0, must_catch=30.0,
+                  why="Guides: head in line; a head hanging 30 degrees (looking back at the "
+                      "knees) strains the neck and rounds the upper back.")),
+        Check(id="head_craned", title="Head not craned", metric=head_lift, unit="deg", limit=3.0,
+              flag_when="above", hysteresis=4.0, min_duration_s=1.0, priority=5, applies="hold",
+              cue="Tuck your chin a little: look at the floor, not ahead.",
+              explain="head craned up above the line of the trunk (hip-shoulder-ear bend, midpoints)",
+              tolerance=Tolerance(
+                  measure="degrees the head and neck bend up from the trunk's line (neck "
+                          "extension)", unit="deg", must_pass=10.0, must_catch=30.0,
+                  why="Guides: head in line; craning up 30 degrees to look ahead compresses "
+                      "the neck.")),
         Check(id="knees_off_floor", title="Knees off the floor", metric=knee_angle, unit="deg",
               limit=150.0, flag_when="below", hysteresis=5.0, min_duration_s=0.5, priority=3,
               applies="hold",
               cue="Straighten your legs and lift your knees off the floor.",
-              explain="knee angle hip-knee-ankle; a bent knee means it is resting on the floor"),
+              explain="knee angle hip-knee-ankle; a bent knee means it is resting on the floor",
+              tolerance=Tolerance(
+                  measure="degrees the knees bend (180 minus the knee angle)", unit="deg",
+                  must_pass=10.0, must_catch=60.0,
+                  why="A forearm plank is held on the toes with straight legs; resting on the "
+                      "knees bends them about 90 degrees, slightly soft knees are fine.")),
     ),
     good_rep_cue="Strong plank: keep that line.",
     cannot_see=(

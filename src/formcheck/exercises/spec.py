@@ -20,6 +20,45 @@ Phase = Literal["always", "rep", "top", "moving", "hold"]
 
 
 @dataclass(frozen=True)
+class Tolerance:
+    """The clinical sizes a check is judged by, in true units of the body (degrees of the joint
+    or of the body's own lines, not of the landmarks), from the therapist guides.
+
+    A check is right when it flags the fault at ``must_catch`` and leaves form at ``must_pass``
+    alone, from every camera its guidance allows. The limit (``Check.limit``) is in *measured*
+    units and is calibrated from these sizes on renders with exact truth
+    (``benchmarks/calibration.py``); the sizes come first and do not move to fit a limit.
+
+    Attributes:
+        measure: the true quantity in words, with its sign ("degrees the hips sit below the
+            shoulder-ankle line").
+        unit: its unit (``deg``, ``cm``, ``s`` ...).
+        must_pass: the largest size a therapist accepts (form this size must not flag).
+        must_catch: the smallest size a therapist would correct (must flag).
+        catch_up_to: the largest size still caught as this fault (a plank piked 80 degrees is
+            still a plank held badly); None = no upper end.
+        both_ways: the size counts in both directions (a knee bent too much or too little):
+            the sizes are magnitudes of a signed true quantity.
+        why: where the sizes come from, or why they differ from the guides' starting points.
+    """
+
+    measure: str
+    unit: str
+    must_pass: float
+    must_catch: float
+    why: str
+    catch_up_to: float | None = None
+    both_ways: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.must_pass < self.must_catch:
+            raise ValueError(f"Tolerance: must_pass ({self.must_pass}) must be below must_catch "
+                             f"({self.must_catch})")
+        if self.catch_up_to is not None and self.catch_up_to < self.must_catch:
+            raise ValueError("Tolerance.catch_up_to must be at least must_catch")
+
+
+@dataclass(frozen=True)
 class Check:
     """One form check: a per-frame metric compared with a limit.
 
@@ -45,6 +84,7 @@ class Check:
         explain: one line for the docs and ``formcheck exercises``: what is measured, how.
         stage: for reps made of named stages (:class:`PhasedRepCounting`), the stage in which
             the check is evaluated (``squat``, ``row``); None = any stage.
+        tolerance: the true sizes the check must catch and must pass (:class:`Tolerance`).
     """
 
     id: str
@@ -63,6 +103,7 @@ class Check:
     absolute: bool = False
     views: tuple[View, ...] = ("side", "front", "oblique")
     stage: str | None = None
+    tolerance: Tolerance | None = None
 
     def past_limit(self, value: float, limit: float) -> float:
         """How far ``value`` is past ``limit`` in the flagging direction (negative = inside)."""

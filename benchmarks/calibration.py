@@ -1,0 +1,507 @@
+"""Calibration of every check's limit over the camera and body envelope, from renders with
+exact truth.
+
+Each check declares two true sizes (:class:`formcheck.exercises.spec.Tolerance`): **must
+catch** (a fault a therapist would correct) and **must pass** (form a therapist accepts).
+This script films each exercise over the envelope (:mod:`_envelope`: camera height, distance,
+yaw, side, portrait/landscape, frame rate, body model and shape), with every check's fault at
+its must-catch size in a clip of its own and every check at its must-pass size together in
+another, plus a fault-free clip, runs the real pipeline (MediaPipe, smoothing, the engine) on
+each, and reports per check, per camera bin and per body model:
+
+- **recall** at must-catch: reps (holds) whose true size is at least must-catch that the check
+  flags, over all such reps rendered (a rep the counter missed is not flagged);
+- **false flags** at must-pass: reps (holds) whose true size is at most must-pass that it
+  flags;
+- **unknown**: the share of reps the check could not judge at all (hidden landmarks, or a view
+  it declares it cannot judge: those bins are listed as ``unknown by design`` and must read
+  unknown, never flag);
+- the **measured-vs-true** slope and offset (least squares over frames where both exist).
+
+The operating curve of each check (recall and false flags against the limit, in measured
+units) gives the limit range in which the worst bin meets recall >= 0.90 and false flags
+<= 0.05; the script proposes the middle of that range, or says that no limit separates the two
+sizes in some bin. A rep's flag at a candidate limit is read from its *persistent peak*: the
+largest value the metric stayed beyond for the check's ``min_duration_s`` (what the engine's
+tracker needs to flag), so one replay of the engine gives the whole curve; the engine's own
+flags at the declared limits are reported beside it.
+
+Usage::
+
+    python benchmarks/calibration.py --scenes 16 --jobs 2 [--exercise plank] [--write]
+    python benchmarks/calibration.py --quick            # 4 scenes per view, headline exercises
+
+Clips and poses are cached (``benchmarks/_cache/calibration``), so a second run only replays
+the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from _common import Output, machine, table
+from _envelope import CLIPS, Scene, clip, clip_path, poses, sample_scenes
+
+from formcheck.api import make_analyzer
+from formcheck.config import Settings
+from formcheck.engine import Analyzer
+from formcheck.exercises import all_exercises
+from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.render import MOTIONS, RenderTruth, load_truth
+from formcheck.render.motions import FaultDef, engine_view
+from formcheck.smoothing import make_smoother
+
+RECALL_TARGET = 0.90
+FALSE_FLAG_TARGET = 0.05
+HEADLINE = ("plank", "bird_dog", "clamshell", "bridge")
+
+
+# --------------------------------------------------------------------------------------------
+# What is calibrated
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check with a tolerance and a fault the renderer can plant for it."""
+
+    exercise: Exercise
+    check: Check
+    fault: FaultDef
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise.id}.{self.check.id}"
+
+    def catch_sizes(self) -> tuple[float, ...]:
+        """Fault values the catch clips take in turn: must-catch, the far end where declared,
+        and both signs for two-way sizes."""
+        tol = self.check.tolerance
+        sizes = (tol.must_catch,) if tol.catch_up_to is None else (tol.must_catch, tol.catch_up_to)
+        return tuple(x for s in sizes for x in ((s, -s) if tol.both_ways else (s,)))
+
+    def pass_size(self, i: int) -> float:
+        tol = self.check.tolerance
+        return -tol.must_pass if tol.both_ways and i % 2 else tol.must_pass
+
+    def truth_series(self, truth: RenderTruth) -> np.ndarray:
+        """(T,) the true size the check judges: the fault's driven truth metric, signed like
+        the fault (the largest of several drives), relative to each rep's start for relative
+        checks."""
+        series = np.nanmax([d.sign * truth.angle_series(d.metric) for d in self.fault.drives], axis=0)
+        if self.check.tolerance.both_ways:
+            series = np.abs(series)
+        if self.check.relative:
+            t = truth.times_s()
+            base = np.full_like(series, np.nan)
+            for rep in truth.reps:
+                inside = (t >= rep.start_s) & (t <= rep.end_s)
+                base[inside] = series[int(np.argmin(np.abs(t - rep.start_s)))]
+            series = series - base
+        return series
+
+
+def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
+    """The checks that can be calibrated, and a line for each that cannot (and why)."""
+    out, skipped = [], []
+    for ex in all_exercises().values():
+        if exercises and ex.id not in exercises:
+            continue
+        motion = MOTIONS.get(ex.id)
+        for c in ex.checks:
+            if c.tolerance is None:
+                skipped.append(f"{ex.id}.{c.id}: no tolerance declared")
+            elif motion is None:
+                skipped.append(f"{ex.id}.{c.id}: the renderer cannot film {ex.id}")
+            elif c.id not in motion.faults:
+                skipped.append(f"{ex.id}.{c.id}: the renderer has no fault for it")
+            else:
+                out.append(Case(ex, c, motion.faults[c.id]))
+    return out, skipped
+
+
+def guidance_views(ex: Exercise) -> tuple[str, ...]:
+    """The render views (``formcheck.render.MOTIONS``) in which the exercise's guidance allows
+    filming: those the engine would call one of the exercise's views."""
+    return tuple(v for v in MOTIONS[ex.id].views if engine_view(v) in ex.views)
+
+
+def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[str, float]]]:
+    """Per scene: a fault-free clip, one with every check at its must-pass size, and one per
+    check at its must-catch size (alternating with ``catch_up_to`` where declared)."""
+    jobs = []
+    for i, scene in enumerate(scenes):
+        mine = [c for c in case_list if c.exercise.id == scene.exercise]
+        jobs.append((scene, {}))
+        passing = {c.check.id: c.pass_size(i) for c in mine if c.check.tolerance.must_pass > 0}
+        if passing:
+            jobs.append((scene, passing))
+        for c in mine:
+            sizes = c.catch_sizes()
+            jobs.append((scene, {c.check.id: sizes[i % len(sizes)]}))
+    return jobs
+
+
+def _segmentation(ex: Exercise) -> bool:
+    return bool(getattr(ex, "segmentation", False) or ex.extra.get("segmentation"))
+
+
+def _work(job: tuple[Scene, dict[str, float]]) -> str:
+    scene, faults = job
+    ex = all_exercises()[scene.exercise]
+    try:
+        return str(clip(scene, faults, _segmentation(ex)))
+    except ValueError as exc:  # a pose the renderer cannot reach
+        return f"error: {clip_path(scene, faults).name}: {exc}"
+
+
+# --------------------------------------------------------------------------------------------
+# Replaying the engine
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Replay:
+    """The engine's view of one clip: per-frame values and phases, and its reps or holds."""
+
+    t_ms: np.ndarray
+    values: dict[str, np.ndarray]
+    signal: np.ndarray
+    units: list[tuple[int, int, tuple[str, ...], float]]  # (start_ms, end_ms, flags, peak)
+    views: dict[str, int]
+
+
+def replay(video: Path, ex: Exercise, settings: Settings) -> Replay:
+    analyzer: Analyzer = make_analyzer(ex, settings, None)
+    smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
+    t, sig, values = [], [], defaultdict(list)
+    for raw in poses(video):
+        result = analyzer.update(smoother(raw))
+        t.append(result.t_ms)
+        sig.append(result.signal)
+        for cid, r in result.readings.items():
+            values[cid].append(r.value)
+    analyzer.finish()
+    if analyzer.reps:
+        units = [(r.boundary.start_ms, r.boundary.end_ms, r.flags, r.boundary.peak_value)
+                 for r in analyzer.reps]
+    else:
+        units = [(h.span.start_ms, h.span.end_ms, h.flags, math.nan) for h in analyzer.holds]
+    return Replay(np.array(t), {k: np.array(v) for k, v in values.items()}, np.array(sig), units,
+                  dict(analyzer.view_counts))
+
+
+def persistent_peak(t_ms: np.ndarray, v: np.ndarray, min_s: float, above: bool) -> float:
+    """The farthest value ``v`` stayed beyond for at least ``min_s`` (NaN frames are skipped,
+    as the tracker keeps its timer through them): a limit flags this stretch iff it lies below
+    the result (``above``; above it for ``below`` checks)."""
+    ok = np.isfinite(v)
+    t, x = t_ms[ok].astype(float), v[ok] if above else -v[ok]
+    if len(x) == 0:
+        return math.nan
+    best = -math.inf
+    for k in range(len(x)):
+        i = np.searchsorted(t, t[k] - min_s * 1000.0, side="right") - 1
+        if i < 0:
+            continue
+        best = max(best, float(x[i:k + 1].min()))
+    if not math.isfinite(best):
+        return math.nan
+    return best if above else -best
+
+
+@dataclass
+class Sample:
+    """One rep (or hold) of one check."""
+
+    case: str
+    bins: dict[str, str]
+    view_valid: bool
+    true_size: float
+    kind: str  # "catch", "pass" or "between"
+    peak: float  # persistent peak of the measured metric (NaN: never measured)
+    flagged: bool  # the engine's flag at the declared limit
+    counted: bool  # the counter found this rep
+
+
+def _bins(scene: Scene, truth: RenderTruth) -> dict[str, str]:
+    pitch = truth.camera.pitch_deg
+    return {
+        "view": scene.view,
+        "height": ("0-0.35 m", "0.35-0.7 m", "0.7-1.05 m", "1.05-1.4 m")[
+            min(3, int(truth.camera.height_m / 0.35))],
+        "pitch": "<0" if pitch < 0 else "0-12" if pitch < 12 else "12-24" if pitch < 24 else "24-35+",
+        "distance": "1.5-2.5 m" if scene.distance < 2.5 else "2.5-4 m",
+        "yaw": "|yaw|<10" if abs(scene.yaw) < 10 else "|yaw|>=10",
+        "side": scene.side,
+        "frame": "portrait" if scene.portrait else "landscape",
+        "fps": f"{scene.fps:g} fps",
+        "body model": scene.body_model,
+        "body": scene.body_preset or "seeded",
+    }
+
+
+def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample]:
+    truth = load_truth(video)
+    tol, check = case.check.tolerance, case.check
+    series = case.truth_series(truth)
+    t_true = truth.times_s() * 1000.0
+    values = rp.values[check.id]
+    above = check.flag_when == "above"
+    valid = engine_view(scene.view) in check.views
+    bins = _bins(scene, truth)
+    out = []
+    truth_units = ([(r.start_s * 1000, r.end_s * 1000) for r in truth.reps] if truth.reps
+                   else [(truth.hold.start_s * 1000, truth.hold.end_s * 1000)])
+    free = list(rp.units)
+    for start, end in truth_units:
+        inside = (t_true >= start) & (t_true <= end)
+        true = (float(np.nanmax(series[inside])) if truth.reps
+                else float(np.nanmedian(series[inside])))
+        # the renderer reaches a size to within 0.05 of its unit
+        kind = ("catch" if true >= tol.must_catch - 0.06 else
+                "pass" if true <= tol.must_pass + 0.06 else "between")
+        overlap = [(min(end, u[1]) - max(start, u[0]), u) for u in free]
+        overlap = [(o, u) for o, u in overlap if o > 0]
+        if not overlap:
+            out.append(Sample(case.key, bins, valid, true, kind, math.nan, False, False))
+            continue
+        unit = max(overlap, key=lambda x: x[0])[1]
+        free.remove(unit)
+        sel = (rp.t_ms >= unit[0]) & (rp.t_ms <= unit[1])
+        v = values[sel]
+        if check.applies == "top" and isinstance(case.exercise.counting, RepCounting):
+            top_from = unit[3] - case.exercise.counting.top_band
+            v = np.where(rp.signal[sel] >= top_from, v, np.nan)
+        peak = persistent_peak(rp.t_ms[sel], v, check.min_duration_s, above)
+        out.append(Sample(case.key, bins, valid, true, kind, peak, check.id in unit[2], True))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Operating curves and the report
+# --------------------------------------------------------------------------------------------
+
+
+def flags_at(samples: list[Sample], limit: float, above: bool) -> np.ndarray:
+    p = np.array([s.peak for s in samples], dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (p > limit) if above else (p < limit)
+
+
+@dataclass
+class CheckStats:
+    case: Case
+    samples: list[Sample] = field(default_factory=list)
+    pairs: list[tuple[float, float]] = field(default_factory=list)  # (true, measured) per frame
+
+    def groups(self) -> dict[tuple[str, str], list[Sample]]:
+        """Samples by (bin axis, bin value), among the views the check judges."""
+        out: dict[tuple[str, str], list[Sample]] = defaultdict(list)
+        for s in self.samples:
+            if not s.view_valid:
+                continue
+            for axis, value in s.bins.items():
+                out[(axis, value)].append(s)
+        return out
+
+    def rates(self, limit: float, group: list[Sample]) -> tuple[float, int, float, int]:
+        above = self.case.check.flag_when == "above"
+        catch = [s for s in group if s.kind == "catch"]
+        ok = [s for s in group if s.kind == "pass"]
+        rec = float(flags_at(catch, limit, above).mean()) if catch else math.nan
+        ff = float(flags_at(ok, limit, above).mean()) if ok else math.nan
+        return rec, len(catch), ff, len(ok)
+
+    def worst(self, limit: float) -> tuple[float, str, float, str]:
+        """Lowest recall and highest false-flag rate over the bins, and where."""
+        worst_rec, where_rec, worst_ff, where_ff = math.inf, "-", -math.inf, "-"
+        for (axis, value), group in self.groups().items():
+            rec, n_c, ff, n_p = self.rates(limit, group)
+            if n_c and rec < worst_rec:
+                worst_rec, where_rec = rec, f"{axis} {value}"
+            if n_p and ff > worst_ff:
+                worst_ff, where_ff = ff, f"{axis} {value}"
+        return worst_rec, where_rec, worst_ff, where_ff
+
+    def proposal(self) -> tuple[float, float, float] | None:
+        """(low, high, chosen) limits at which every bin meets both targets, or None."""
+        peaks = sorted({round(s.peak, 2) for s in self.samples if math.isfinite(s.peak)})
+        if not peaks:
+            return None
+        grid = np.unique(np.concatenate([np.array(peaks) - 0.01, np.array(peaks) + 0.01]))
+        good = [L for L in grid if self._meets(L)]
+        if not good:
+            return None
+        lo, hi = min(good), max(good)
+        return lo, hi, round(float((lo + hi) / 2), 1)
+
+    def _meets(self, limit: float) -> bool:
+        rec, _, ff, _ = self.worst(limit)
+        return rec >= RECALL_TARGET and ff <= FALSE_FLAG_TARGET
+
+    def slope_offset(self) -> tuple[float, float, float]:
+        if len(self.pairs) < 3:
+            return math.nan, math.nan, math.nan
+        t, m = np.array(self.pairs).T
+        if np.ptp(t) < 1e-6:
+            return math.nan, float(np.mean(m - t)), math.nan
+        slope, offset = np.polyfit(t, m, 1)
+        return float(slope), float(offset), float(np.corrcoef(t, m)[0, 1])
+
+
+def _pairs(case: Case, video: Path, rp: Replay) -> list[tuple[float, float]]:
+    truth = load_truth(video)
+    series = case.truth_series(truth)
+    measured = rp.values[case.check.id]
+    n = min(len(series), len(measured))
+    ok = np.isfinite(series[:n]) & np.isfinite(measured[:n])
+    return list(zip(series[:n][ok].tolist(), measured[:n][ok].tolist()))
+
+
+def _fmt_rate(rate: float, n: int) -> str:
+    return "-" if not n else f"{rate:.2f} ({n})"
+
+
+def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int) -> Output:
+    out = Output("calibration", "Calibration of the checks over the camera and body envelope")
+    out(f"Generated by `benchmarks/calibration.py --scenes {args.scenes}"
+        f"{''.join(' --exercise ' + e for e in args.exercise or [])}` on {n_clips} rendered clips.")
+    out(f"Machine: {machine()}.")
+    out()
+    out("Per check: its tolerance (true sizes), its limit (measured units), the worst camera or "
+        "body bin for recall at must-catch and for false flags at must-pass, at the declared "
+        "limit (engine flags, `engine` columns) and along the operating curve (the limit range "
+        f"in which every bin meets recall >= {RECALL_TARGET} and false flags <= "
+        f"{FALSE_FLAG_TARGET}). Rates are followed by the number of reps (holds) in brackets.")
+    out()
+    rows = []
+    for key, st in stats.items():
+        c = st.case.check
+        tol = c.tolerance
+        rec, where_rec, ff, where_ff = st.worst(c.limit)
+        prop = st.proposal()
+        valid = [s for s in st.samples if s.view_valid]
+        eng_c = [s for s in valid if s.kind == "catch"]
+        eng_p = [s for s in valid if s.kind == "pass"]
+        slope, offset, r = st.slope_offset()
+        rows.append([
+            f"`{key}`", f"{tol.must_pass:g} / {tol.must_catch:g} {tol.unit}", f"{c.limit:g}",
+            _fmt_rate(np.mean([s.flagged for s in eng_c]) if eng_c else math.nan, len(eng_c)),
+            _fmt_rate(np.mean([s.flagged for s in eng_p]) if eng_p else math.nan, len(eng_p)),
+            f"{rec:.2f} ({where_rec})" if math.isfinite(rec) else "-",
+            f"{ff:.2f} ({where_ff})" if math.isfinite(ff) else "-",
+            "none" if prop is None else f"{prop[0]:.1f} to {prop[1]:.1f} -> {prop[2]:g}",
+            slope, offset, r,
+        ])
+    out(table(["check", "pass / catch (true)", "limit", "engine recall", "engine false",
+               "worst-bin recall", "worst-bin false", "limits meeting both", "slope", "offset", "r"],
+              rows))
+    out()
+    for key, st in stats.items():
+        c = st.case.check
+        out(f"## `{key}`")
+        out()
+        out(f"{c.tolerance.measure}; must pass <= {c.tolerance.must_pass:g}, must catch >= "
+            f"{c.tolerance.must_catch:g} {c.tolerance.unit}"
+            + (f" (up to {c.tolerance.catch_up_to:g})" if c.tolerance.catch_up_to else "")
+            + f". Limit {c.limit:g} {c.unit} ({c.flag_when}). {c.tolerance.why}")
+        out()
+        rows = []
+        for (axis, value), group in sorted(st.groups().items()):
+            rec, n_c, ff, n_p = st.rates(c.limit, group)
+            unknown = np.mean([not math.isfinite(s.peak) for s in group]) if group else math.nan
+            rows.append([axis, value, _fmt_rate(rec, n_c), _fmt_rate(ff, n_p), f"{unknown:.2f}"])
+        out(table(["bin", "value", "recall at limit", "false flags at limit", "unknown"], rows))
+        invalid = [s for s in st.samples if not s.view_valid]
+        if invalid:
+            by_view = defaultdict(list)
+            for s in invalid:
+                by_view[s.bins["view"]].append(s)
+            for view, group in by_view.items():
+                flagged = sum(s.flagged for s in group)
+                unknown = np.mean([not math.isfinite(s.peak) for s in group])
+                out()
+                out(f"Unknown by design from the {view} view: {len(group)} reps, unknown "
+                    f"{unknown:.2f}, flagged {flagged}.")
+        out()
+    if skipped:
+        out("## Not calibrated")
+        out()
+        for line in skipped:
+            out(f"- {line}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenes", type=int, default=16, help="scenes per exercise and view")
+    parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
+    parser.add_argument("--body-model", action="append", help="body models to sample (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="render/pose processes")
+    parser.add_argument("--quick", action="store_true", help="4 scenes per view, headline exercises")
+    parser.add_argument("--write", action="store_true", help="save docs/benchmarks/calibration.md")
+    parser.add_argument("--samples", type=Path, help="also save every sample as JSON here")
+    args = parser.parse_args()
+    if args.quick:
+        args.scenes = 4
+        args.exercise = args.exercise or list(HEADLINE)
+
+    case_list, skipped = cases(tuple(args.exercise) if args.exercise else None)
+    try:
+        from formcheck.render import BODY_MODELS, BODY_PRESETS
+    except ImportError:  # a renderer with one body
+        BODY_MODELS, BODY_PRESETS = ("mannequin",), (None,)
+    models = tuple(args.body_model or BODY_MODELS)
+    presets = tuple(BODY_PRESETS)
+    scenes = []
+    for ex_id in dict.fromkeys(c.exercise.id for c in case_list):
+        ex = all_exercises()[ex_id]
+        for view in guidance_views(ex):
+            scenes += sample_scenes(ex_id, view, args.scenes, body_models=models, body_presets=presets)
+    jobs = plan(case_list, scenes)
+    started = time.perf_counter()
+    CLIPS.mkdir(parents=True, exist_ok=True)
+    done: list[str] = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for i, result in enumerate(pool.map(_work, jobs, chunksize=1)):
+            done.append(result)
+            if i % 10 == 0 or i == len(jobs) - 1:
+                print(f"  {i + 1}/{len(jobs)} clips ({time.perf_counter() - started:.0f} s)",
+                      file=sys.stderr, flush=True)
+    errors = [d for d in done if d.startswith("error:")]
+    for e in errors:
+        print(e, file=sys.stderr)
+
+    settings = Settings()
+    stats = {c.key: CheckStats(c) for c in case_list}
+    for (scene, faults), result in zip(jobs, done):
+        if result.startswith("error:"):
+            continue
+        video = Path(result)
+        ex = all_exercises()[scene.exercise]
+        rp = replay(video, ex, settings)
+        for c in case_list:
+            if c.exercise.id != ex.id:
+                continue
+            stats[c.key].samples += samples_of(c, scene, video, rp)
+            if engine_view(scene.view) in c.check.views:
+                stats[c.key].pairs += _pairs(c, video, rp)
+    out = report(stats, skipped + [f"render failed: {e}" for e in errors], args, len(jobs))
+    if args.samples:
+        args.samples.write_text(json.dumps([s.__dict__ for st in stats.values() for s in st.samples]))
+    if args.write:
+        out.write()
+
+
+if __name__ == "__main__":
+    main()
