@@ -19,6 +19,7 @@ _VIEW_FIX = {
     "side": "turn side-on to the camera (camera level with your body, at your side)",
     "front": "face the camera (camera in front of you)",
     "oblique": "turn about half-way toward the camera",
+    "end": "put the camera at your head or feet end, looking along your body",
 }
 
 

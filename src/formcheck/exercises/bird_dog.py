@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import SIDES, Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
 from formcheck.geometry import elevation
 
 #: Arm (shoulder->wrist) or thigh (hip->knee) within this many degrees of the torso line counts
@@ -112,7 +112,7 @@ EXERCISE = Exercise(
     id="bird_dog",
     name="Bird dog",
     aliases=("birddog", "quadruped_opposite_reach"),
-    views=("side", "oblique", "front"),
+    views=("side", "oblique", "end"),
     posture="kneeling",
     per_side=True,
     needs=("shoulder", "wrist", "hip", "knee", "ankle"),
@@ -133,27 +133,51 @@ EXERCISE = Exercise(
               applies="top", relative=True, views=("side",),
               cue="Keep your back flat while you reach: do not let it round up.",
               explain="back outline rounding at full reach, from the start of the rep "
-                      "(person mask)"),
+                      "(person mask)",
+              tolerance=Tolerance(
+                  measure="degrees of lumbar flexion (the low back rounding) since the rep "
+                          "started", unit="deg", must_pass=5.0, must_catch=15.0,
+                  why="Guides: a neutral spine while the limbs move; 15 degrees of rounding is "
+                      "a visible hump a therapist corrects.")),
         Check(id="torso_level", title="Trunk still", metric=torso_elevation, unit="deg",
               limit=10.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True,
               cue="Keep your trunk still while the arm and leg move.",
-              explain="change of the torso line's angle from the start of the rep"),
+              explain="change of the torso line's angle from the start of the rep",
+              tolerance=Tolerance(
+                  measure="degrees the torso line tips since the rep started", unit="deg",
+                  must_pass=5.0, must_catch=15.0,
+                  why="Guides: the torso stays parallel to the floor; tipping 15 degrees is a "
+                      "weight shift onto the hands or knees.")),
         Check(id="limb_above_torso", title="Reach out, not up", metric=limb_above_level,
               unit="deg", limit=20.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3,
               priority=2, applies="top",
               cue="Reach long, not high: arm and leg level with your back.",
-              explain="reaching arm or leg raised above horizontal"),
+              explain="reaching arm or leg raised above horizontal",
+              tolerance=Tolerance(
+                  measure="degrees the reaching arm or lifted leg rises above the torso line",
+                  unit="deg", must_pass=10.0, must_catch=25.0,
+                  why="Guides: reach out, not up; a leg lifted 25 degrees above the back arches "
+                      "the low back.")),
         Check(id="opposite_limbs", title="Opposite arm and leg", metric=same_side_limbs,
               unit="", limit=0.5, flag_when="above", hysteresis=0.1, min_duration_s=0.3,
               priority=3, applies="top",
               cue="Lift the opposite arm and leg together.",
-              explain="reaching arm and leg on the same side of the body"),
+              explain="reaching arm and leg on the same side of the body",
+              tolerance=Tolerance(
+                  measure="reaching arm and lifted leg on the same side (1) or opposite "
+                          "sides (0)", unit="", must_pass=0.0, must_catch=1.0,
+                  why="Guides: opposite arm and leg; the same side is a different exercise.")),
         Check(id="pelvis_level", title="Pelvis level", metric=hip_line_tilt, unit="deg",
               limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=2,
-              applies="rep", relative=True, absolute=True, views=("front",),
+              applies="rep", relative=True, absolute=True, views=("end",),
               cue="Keep your hips level: do not let one side drop.",
-              explain="hip line tilting from the start of the rep (front or back view only)"),
+              explain="hip line tilting from the start of the rep (view from behind or in front)",
+              tolerance=Tolerance(
+                  measure="degrees the pelvis rolls toward the lifted leg since the rep started",
+                  unit="deg", must_pass=5.0, must_catch=15.0,
+                  why="Guides: pelvis still, no weight shift; a 15-degree roll drops the hip "
+                      "visibly.")),
     ),
     good_rep_cue="Nice reach, steady back.",
     cannot_see=(

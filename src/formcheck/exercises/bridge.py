@@ -26,7 +26,7 @@ import math
 
 from formcheck.body import Body
 from formcheck.exercises._measures import hip_tilt, knee_valgus
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
 from formcheck.geometry import bend_below_line
 
 
@@ -64,7 +64,7 @@ EXERCISE = Exercise(
     id="bridge",
     name="Glute bridge",
     aliases=("glute_bridge", "bridges", "single_leg_bridge", "hip_bridge"),
-    views=("side", "oblique", "front"),
+    views=("side", "oblique", "end"),
     posture="lying",
     per_side=True,
     needs=("shoulder", "hip", "knee", "ankle"),
@@ -83,17 +83,32 @@ EXERCISE = Exercise(
               flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1, applies="top",
               views=("side", "oblique"),
               cue="Stop when shoulders, hips and knees make a line; do not arch your back.",
-              explain="hips pushed above the shoulder-knee line at the top"),
+              explain="hips pushed above the shoulder-knee line at the top",
+              tolerance=Tolerance(
+                  measure="degrees the hips rise past the shoulder-knee line at the top",
+                  unit="deg", must_pass=5.0, must_catch=12.0,
+                  why="Guides: stop where shoulders, hips and knees make a line; 12 degrees past "
+                      "it is the low back arching to lift.")),
         Check(id="knees_track", title="Knees over feet", metric=knee_valgus, unit="ratio",
               limit=0.3, flag_when="above", hysteresis=0.05, min_duration_s=0.3, priority=2,
-              applies="rep", views=("front",),
+              applies="rep", views=("end",),
               cue="Keep your knees in line with your feet.",
-              explain="knees caving inside the hip-ankle line, in hip widths (front view)"),
+              explain="knees caving inside the hip-ankle line, in hip widths (view from the feet)",
+              tolerance=Tolerance(
+                  measure="hip widths the knees sit inside the hip-ankle line", unit="ratio",
+                  must_pass=0.1, must_catch=0.3,
+                  why="Guides: knees stay over the feet; caving in by a third of the hip width "
+                      "is a visible collapse.")),
         Check(id="pelvis_level", title="Pelvis level", metric=pelvis_tilt, unit="deg",
               limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=2,
-              applies="rep", relative=True, absolute=True, views=("front",),
+              applies="rep", relative=True, absolute=True, views=("end",),
               cue="Keep both hips at the same height.",
-              explain="hip line tilting since the start of the rep (front view)"),
+              explain="hip line tilting since the start of the rep (view from the feet)",
+              tolerance=Tolerance(
+                  measure="degrees the pelvis tips to one side since the rep started "
+                          "(single-leg bridge)", unit="deg", must_pass=5.0, must_catch=12.0,
+                  why="Guides: single-leg, the pelvis stays level; 12 degrees is a visible "
+                      "drop.")),
     ),
     good_rep_cue="Nice bridge.",
     cannot_see=(

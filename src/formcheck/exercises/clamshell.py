@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
 from formcheck.geometry import distance, joint_angle, midpoint
 
 
@@ -140,20 +140,43 @@ EXERCISE = Exercise(
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
               relative=True,
               cue="Keep your hips stacked: open the knee only as far as your pelvis stays still.",
-              explain="backward roll of the trunk (shoulder line) since the start of the rep (3D)"),
+              explain="backward roll of the trunk (shoulder line) since the start of the rep (3D)",
+              views=("front", "oblique"),
+              tolerance=Tolerance(
+                  measure="degrees the pelvis rolls backward since the rep started", unit="deg",
+                  must_pass=5.0, must_catch=20.0,
+                  why="Guides: no rocking; a 20-degree roll back lets the trunk do the lift.")),
         Check(id="feet_together", title="Feet together", metric=feet_apart, unit="ratio",
               limit=0.6, flag_when="above", hysteresis=0.1, min_duration_s=0.3, priority=2,
               applies="top",
               cue="Keep your feet touching while the knee opens.",
-              explain="ankle gap as a share of the knee gap at the top of the rep"),
+              explain="ankle gap as a share of the knee gap at the top of the rep",
+              views=("front", "oblique"),
+              tolerance=Tolerance(
+                  measure="cm the top foot lifts off the bottom one at the top of the rep",
+                  unit="cm", must_pass=3.0, must_catch=10.0,
+                  why="Guides: feet stay together; a foot lifted 10 cm turns the hip into a "
+                      "different rotation.")),
         Check(id="knee_bend", title="Knees at 90", metric=knee_bend_error, unit="deg",
               limit=45.0, flag_when="above", hysteresis=5.0, min_duration_s=1.0, priority=4,
               cue="Bend your knees to about a right angle.",
-              explain="bottom knee angle's distance from 90 degrees"),
+              explain="bottom knee angle's distance from 90 degrees",
+              views=("front", "oblique"),
+              tolerance=Tolerance(
+                  measure="degrees the bottom knee's angle is away from 90", unit="deg",
+                  must_pass=20.0, must_catch=40.0, both_ways=True,
+                  why="Set-up: knees about 90 degrees; 70-110 is fine, outside 50-130 the "
+                      "exercise changes.")),
         Check(id="hip_bend", title="Hips at 45", metric=hip_bend_error, unit="deg", limit=30.0,
               flag_when="above", hysteresis=5.0, min_duration_s=1.0, priority=5,
               cue="Bring your knees a little forward, hips bent about 45 degrees.",
-              explain="hip flexion's distance from 45 degrees"),
+              explain="hip flexion's distance from 45 degrees",
+              views=("front", "oblique"),
+              tolerance=Tolerance(
+                  measure="degrees the bottom hip's flexion is away from 45", unit="deg",
+                  must_pass=15.0, must_catch=30.0, both_ways=True,
+                  why="Set-up: hips about 45 degrees; 30-60 is fine, outside 15-75 the "
+                      "exercise changes.")),
     ),
     good_rep_cue="Good clamshell: steady hips.",
     cannot_see=(

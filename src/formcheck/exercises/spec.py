@@ -15,7 +15,8 @@ from formcheck.body import Body
 
 Metric = Callable[[Body], float]
 SideOf = Callable[[Body], "str | None"]
-View = Literal["side", "front", "oblique"]
+#: Where the camera looks at the body from (see :attr:`formcheck.body.Body.view`).
+View = Literal["side", "front", "oblique", "end"]
 Phase = Literal["always", "rep", "top", "moving", "hold"]
 
 
