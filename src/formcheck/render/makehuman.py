@@ -406,7 +406,7 @@ class _Forearm:
 
     elbow: int
     wrist: int
-    rows: np.ndarray  # (n,) rows into the skinned vertex arrays
+    rows: np.ndarray  # (n,) indices into the body's vertices
     along: np.ndarray  # (n,) in [0, 1]
 
 
@@ -459,37 +459,38 @@ def _densest(v: np.ndarray, ids: np.ndarray, radius: float) -> np.ndarray:
 @cache
 def _left_sites() -> dict[str, np.ndarray]:
     """Vertex indices whose mean is each left-side (and central) landmark, picked once on the
-    base mesh (MakeHuman's frame, decimetres) so that every body uses the same anatomical
-    vertices. Face points sit on the skin (eyes: the front of the eyeball), hand points are the
-    knuckle joints (MakeHuman's joint cubes), heel and toe are the back and front of the foot."""
+    base mesh (A-pose; distances below in metres) so that every body uses the same anatomical
+    vertices. Face points sit on the skin (the eye: the front of the eyeball; its corners: the
+    outermost lid vertices at the eyeball; the mouth corner: where the lips' vertices crowd
+    together), hand points are knuckle joints (MakeHuman's joint cubes: index and pinky at the
+    base of the finger, thumb at its middle joint), heel and toe are the back and front of the
+    foot's skin."""
     base = _base()
-    v = base.vertices
+    v = base.vertices * _DM
     body, groups = np.arange(len(base.groups["body"])), base.groups
-    head = body[v[body, 1] > v[groups["joint-neck"]].mean(axis=0)[1] + 0.5]
-    mid = head[np.abs(v[head, 0]) < 0.01]
-    tip = mid[np.argmax(v[mid, 2])]
+    head = body[v[body, 1] > v[groups["joint-neck"]].mean(axis=0)[1] + 0.05]
+    mid = head[np.abs(v[head, 0]) < 0.001]
+    tip = v[mid[np.argmax(v[mid, 2])]]
     eye = groups["helper-l-eye"]
     centre = v[eye].mean(axis=0)
     radius = np.linalg.norm(v[eye] - centre, axis=1).mean()
-    rim = body[(np.linalg.norm(v[body] - centre, axis=1) < radius + 0.025) & (v[body, 2] > centre[2])]
-    below_nose = head[(v[head, 0] > 0.05) & (v[head, 1] < v[tip, 1] - 0.15) & (v[head, 1] > v[tip, 1] - 0.55)
-                      & (v[head, 2] > v[tip, 2] - 0.6)]
-    ear_band = head[(v[head, 0] > 0) & (np.abs(v[head, 1] - centre[1]) < 0.4) & (v[head, 2] < centre[2])]
-    ear = ear_band[v[ear_band, 0] > v[ear_band, 0].max() - 0.1]
-    foot = body[v[body, 1] < v[groups["joint-l-ankle"]].mean(axis=0)[1]]
-    foot = foot[v[foot, 0] > 0]
+    rim = body[(np.linalg.norm(v[body] - centre, axis=1) < radius + 0.0025) & (v[body, 2] > centre[2])]
+    lips = head[(v[head, 0] > 0.005) & (v[head, 1] < tip[1] - 0.015) & (v[head, 1] > tip[1] - 0.055)
+                & (v[head, 2] > tip[2] - 0.06)]
+    side = head[(v[head, 0] > 0) & (np.abs(v[head, 1] - centre[1]) < 0.04) & (v[head, 2] < centre[2])]
+    foot = body[(v[body, 1] < v[groups["joint-l-ankle"]].mean(axis=0)[1]) & (v[body, 0] > 0)]
     return {
-        "nose": _near(v, mid, v[tip], 0.08),
-        "eye": _near(v, eye, v[eye[np.argmax(v[eye, 2])]], 0.04),
+        "nose": _near(v, mid, tip, 0.008),
+        "eye": _near(v, eye, v[eye[np.argmax(v[eye, 2])]], 0.004),
         "eye_inner": rim[np.argsort(v[rim, 0])[:3]],
         "eye_outer": rim[np.argsort(v[rim, 0])[-3:]],
-        "ear": ear,
-        "mouth": _densest(v, below_nose, 0.03),
+        "ear": side[v[side, 0] > v[side, 0].max() - 0.01],  # the outer centimetre of the ear
+        "mouth": _densest(v, lips, 0.003),
         "pinky": groups["joint-l-finger-5-1"],
         "index": groups["joint-l-finger-2-1"],
         "thumb": groups["joint-l-finger-1-2"],
-        "heel": foot[v[foot, 2] < v[foot, 2].min() + 0.1],
-        "foot_index": foot[v[foot, 2] > v[foot, 2].max() - 0.08],
+        "heel": foot[v[foot, 2] < v[foot, 2].min() + 0.01],
+        "foot_index": foot[v[foot, 2] > v[foot, 2].max() - 0.008],
     }
 
 
