@@ -8,19 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bodies import BodyModel, BodySurface
 from .motions import FaultDef, Motion
-from .skeleton import (
-    JOINT_INDEX,
-    BodyParams,
-    Pose,
-    Surface,
-    body_surface,
-    forward_kinematics,
-    landmarks_world,
-    mirror_dofs,
-    rot_axis,
-    rot_y,
-)
+from .skeleton import JOINT_INDEX, Pose, forward_kinematics, mirror_dofs, rot_axis, rot_y
 from .truth import MeasureContext, body_vectors, measure_angles
 
 #: Fractions of a rep slot: rise to the peak, pause at the top, return, rest.
@@ -138,7 +128,7 @@ class Placed:
     """A body posed and placed in the world."""
 
     pose: Pose
-    surface: Surface
+    surface: BodySurface
     landmarks: np.ndarray  # (33, 3) world, Y up
 
 
@@ -147,7 +137,7 @@ class Animator:
 
     Args:
         motion: the exercise.
-        body: proportions.
+        body: the body model (the mannequin's :class:`~.skeleton.BodyParams`, a MakeHuman body).
         working_side: ``l`` / ``r``: the working side for one-sided motions, the first rep's
             side for alternating ones.
         seconds, reps: clip length and rep count (reps ignored for holds).
@@ -158,7 +148,7 @@ class Animator:
     def __init__(
         self,
         motion: Motion,
-        body: BodyParams,
+        body: BodyModel,
         working_side: str,
         seconds: float,
         reps: int,
@@ -340,7 +330,7 @@ class Animator:
 
     # ---------------------------------------------------------------- placing on the floor
 
-    def _solve_pitch(self, surface: Surface) -> np.ndarray:
+    def _solve_pitch(self, surface: BodySurface) -> np.ndarray:
         """Rotation about the body's lateral axis that puts every contact group on the floor."""
         axis = self.base_rot[:, 0]
         groups = [surface.masks([JOINT_INDEX[j] for j in g]) for g in self.motion.contacts]
@@ -375,7 +365,7 @@ class Animator:
     def place(self, dofs: dict[str, float], t: float, sway: bool = True) -> Placed:
         """Pose ``dofs``, solve the pitch, rest it on the floor and keep the anchors still."""
         pose0 = forward_kinematics(dofs, self.body, self.base_rot, np.zeros(3))
-        surf0 = body_surface(pose0, self.body)
+        surf0 = self.body.surface(pose0)
         q = self._solve_pitch(surf0)
         if sway:
             q = rot_y(self._sine("yaw", t)) @ q
@@ -394,7 +384,7 @@ class Animator:
         if sway:
             extra = np.array([self._sine("dx", t), 0.0, self._sine("dz", t)])
             pose, surf = _moved(pose, np.eye(3), extra), surf.moved(np.eye(3), extra)
-        return Placed(pose, surf, landmarks_world(pose, self.body))
+        return Placed(pose, surf, self.body.landmarks(pose))
 
     def _find_anchor_targets(self) -> dict[int, np.ndarray]:
         placed = self.place(dict(self.start), 0.0, sway=False)

@@ -24,6 +24,7 @@ from formcheck.errors import FormcheckError, OutputError, UnknownExerciseError
 from formcheck.landmarks import Landmark
 
 from .animate import AppliedFault, Animator
+from .bodies import BODY_MODELS, BODY_PRESETS, BodyModel, make_body
 from .camera import Camera
 from .motions import MOTIONS, Motion
 from .skeleton import JOINT_INDEX, BodyParams
@@ -59,7 +60,9 @@ class RenderSpec:
             ``camera_distance``); sets the camera's height, so give one or the other.
         camera_yaw: degrees the camera stands off the view's ideal direction, turning about
             the vertical (+ = anticlockwise seen from above); None = by seed within +-8.
-        body: proportions; None = by seed.
+        body: the mannequin's proportions; None = from ``body_preset``, else by seed.
+        body_model: ``mannequin`` or ``makehuman`` (:mod:`formcheck.render.bodies`).
+        body_preset: a body shape of ``BODY_PRESETS`` (e.g. ``heavy``); None = by seed.
         crf: x264 quality.
     """
 
@@ -79,6 +82,8 @@ class RenderSpec:
     camera_pitch: float | None = None
     camera_yaw: float | None = None
     body: BodyParams | None = None
+    body_model: str = "mannequin"
+    body_preset: str | None = None
     crf: int = 26
 
     def __post_init__(self) -> None:
@@ -110,6 +115,12 @@ class RenderSpec:
             raise ValueError(f"fps must be in [10, 120], got {self.fps}")
         if self.side not in (None, "left", "right"):
             raise ValueError(f"side must be left or right, got {self.side!r}")
+        if self.body_model not in BODY_MODELS:
+            raise ValueError(f"body model must be one of {', '.join(BODY_MODELS)}, got {self.body_model!r}")
+        if self.body_preset is not None and self.body_preset not in BODY_PRESETS:
+            raise ValueError(f"body preset must be one of {', '.join(BODY_PRESETS)}, got {self.body_preset!r}")
+        if self.body is not None and (self.body_preset is not None or self.body_model != "mannequin"):
+            raise ValueError("body (the mannequin's proportions) excludes body_preset and other body models")
         w, h = self.size
         if not (64 <= w <= 3840 and 64 <= h <= 3840):
             raise ValueError(f"size must be between 64x64 and 3840x3840, got {w}x{h}")
@@ -151,6 +162,10 @@ class RenderSpec:
             args += ["--camera-pitch", f"{self.camera_pitch:g}"]
         if self.camera_yaw is not None:
             args += ["--camera-yaw", f"{self.camera_yaw:g}"]
+        if self.body_model != "mannequin":
+            args += ["--body-model", self.body_model]
+        if self.body_preset is not None:
+            args += ["--body", self.body_preset]
         args += ["--out", str(self.out)]
         return "formcheck render " + shlex.join(args)
 
@@ -296,7 +311,7 @@ def _r(values: np.ndarray, digits: int) -> list:
 class _Shot:
     """Every random choice of one clip, drawn from the seed in a fixed order."""
 
-    body: BodyParams
+    body: BodyModel
     appearance: object  # scene.Appearance (imported lazily with the scene)
     fps: float
     facing: str
@@ -312,7 +327,7 @@ class _Shot:
 
 def _draw_shot(spec: RenderSpec, motion: Motion, appearance_cls) -> _Shot:
     rng = np.random.default_rng(spec.seed)
-    body = spec.body or BodyParams.sample(rng)
+    body = spec.body or make_body(spec.body_model, spec.body_preset, rng)
     appearance = appearance_cls.sample(rng)
     fps = spec.fps or float(FPS_CHOICES[rng.integers(len(FPS_CHOICES))])
     facing = spec.side[0] if spec.side else ("l" if rng.uniform() < 0.5 else "r")
@@ -401,7 +416,9 @@ def _clip_truth(spec, motion, anim, shot, camera, faults, frames_truth, side_fac
         seconds=spec.seconds,
         seed=spec.seed,
         command=spec.to_command(),
-        body={k: float(v) for k, v in shot.body.__dict__.items()},
+        body=shot.body.describe(),
+        body_model=spec.body_model,
+        body_preset=spec.body_preset,
         camera=CameraTruth(
             eye=_r(camera.eye, 4),
             target=_r(camera.target, 4),
@@ -569,6 +586,8 @@ def render(
     camera_distance: Annotated[float | None, typer.Option(help="Horizontal distance from the camera to the body, metres; the lens then zooms to fit. Default: by seed.")] = None,
     camera_pitch: Annotated[float | None, typer.Option(help="Degrees the camera looks down at the body (with --camera-distance, instead of --camera-height).")] = None,
     camera_yaw: Annotated[float | None, typer.Option(help="Degrees the camera stands off the view's ideal direction. Default: by seed within +-8.")] = None,
+    body_model: Annotated[str, typer.Option(help=f"Body model: {', '.join(BODY_MODELS)}.")] = "mannequin",
+    body: Annotated[str | None, typer.Option(help=f"Body shape: {', '.join(BODY_PRESETS)}. Default: by seed.")] = None,
 ) -> None:
     """Render a synthetic exercise clip with known faults, and its ground truth."""
     faults = _parse_faults(fault)
@@ -589,6 +608,8 @@ def render(
             camera_distance=camera_distance,
             camera_pitch=camera_pitch,
             camera_yaw=camera_yaw,
+            body_model=body_model,
+            body_preset=body,
         )
         started = time.perf_counter()
         video, truth = render_clip(spec, progress=True)

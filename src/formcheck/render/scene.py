@@ -13,8 +13,8 @@ import numpy as np
 
 from formcheck.errors import FormcheckError
 
+from .bodies import BodySurface
 from .camera import Camera
-from .skeleton import Surface
 
 INSTALL_HINT = (
     "install the renderer's dependencies: `apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri` "
@@ -102,92 +102,6 @@ class Appearance:
             "ambient": round(self.ambient, 3),
             "noise": round(self.noise, 3),
         }
-
-
-# --------------------------------------------------------------------------------------------
-# Meshes (numpy, no OpenGL)
-# --------------------------------------------------------------------------------------------
-
-
-def _sphere(n_lat: int = 10, n_lon: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Unit sphere: (V, 3) vertices (= normals) and (F, 3) triangle indices."""
-    lat = np.linspace(0, np.pi, n_lat + 1)
-    lon = np.linspace(0, 2 * np.pi, n_lon + 1)
-    la, lo = np.meshgrid(lat, lon, indexing="ij")
-    v = np.stack([np.sin(la) * np.cos(lo), np.cos(la), np.sin(la) * np.sin(lo)], -1).reshape(-1, 3)
-    faces = []
-    w = n_lon + 1
-    for i in range(n_lat):
-        for j in range(n_lon):
-            a, b, c, d = i * w + j, i * w + j + 1, (i + 1) * w + j, (i + 1) * w + j + 1
-            faces += [(a, c, b), (b, c, d)]
-    return v, np.array(faces)
-
-
-def _tube(n: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Open unit tube: (V, 3) rows (cos, sin, t) with t in {0, 1}, and triangle indices."""
-    ang = np.linspace(0, 2 * np.pi, n + 1)
-    v = np.concatenate([np.stack([np.cos(ang), np.sin(ang), np.full_like(ang, t)], -1) for t in (0.0, 1.0)])
-    faces = []
-    for j in range(n):
-        a, b, c, d = j, j + 1, n + 1 + j, n + 2 + j
-        faces += [(a, b, c), (b, d, c)]
-    return v, np.array(faces)
-
-
-_SPHERE_V, _SPHERE_F = _sphere()
-_TUBE_V, _TUBE_F = _tube()
-
-
-def surface_mesh(surface: Surface, colors: dict[str, tuple[float, float, float]]):
-    """Triangle soup of the body: (N, 9) float32 rows of position, normal, colour."""
-    parts = []
-    # ellipsoids, plus spheres at capsule ends
-    centers = [surface.ell_center]
-    axes = [surface.ell_axes]
-    mats = list(surface.ell_material)
-    ends = surface.cap_ends.reshape(-1, 3)
-    radii = surface.cap_radii.reshape(-1)
-    centers.append(ends)
-    axes.append(np.eye(3)[None] * radii[:, None, None])
-    mats += [m for m in surface.cap_material for _ in (0, 1)]
-    c = np.concatenate(centers)
-    a = np.concatenate(axes)
-    col = np.array([colors[m] for m in mats])
-    pos = c[:, None, :] + np.einsum("eij,vj->evi", a, _SPHERE_V)
-    inv_t = np.linalg.inv(a).transpose(0, 2, 1)
-    nrm = np.einsum("eij,vj->evi", inv_t, _SPHERE_V)
-    nrm /= np.linalg.norm(nrm, axis=-1, keepdims=True)
-    tri = _SPHERE_F.reshape(-1)
-    parts.append(
-        np.concatenate(
-            [pos[:, tri], nrm[:, tri], np.repeat(col[:, None, :], len(tri), axis=1)], axis=-1
-        ).reshape(-1, 9)
-    )
-    # capsule tubes (tapered)
-    p0, p1 = surface.cap_ends[:, 0], surface.cap_ends[:, 1]
-    axis = p1 - p0
-    length = np.linalg.norm(axis, axis=1, keepdims=True)
-    d = axis / np.maximum(length, 1e-9)
-    helper = np.where(np.abs(d[:, 1:2]) < 0.9, np.array([[0.0, 1.0, 0.0]]), np.array([[1.0, 0.0, 0.0]]))
-    u = np.cross(d, helper)
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
-    v = np.cross(d, u)
-    cs, sn, t = _TUBE_V[:, 0], _TUBE_V[:, 1], _TUBE_V[:, 2]
-    r = surface.cap_radii[:, :1] + (surface.cap_radii[:, 1:] - surface.cap_radii[:, :1]) * t[None]
-    ring = cs[None, :, None] * u[:, None, :] + sn[None, :, None] * v[:, None, :]
-    tpos = p0[:, None] + t[None, :, None] * axis[:, None] + r[..., None] * ring
-    slope = (surface.cap_radii[:, 0] - surface.cap_radii[:, 1]) / np.maximum(length[:, 0], 1e-9)
-    tn = ring + slope[:, None, None] * d[:, None, :]
-    tn /= np.linalg.norm(tn, axis=-1, keepdims=True)
-    tcol = np.array([colors[m] for m in surface.cap_material])
-    tri = _TUBE_F.reshape(-1)
-    parts.append(
-        np.concatenate(
-            [tpos[:, tri], tn[:, tri], np.repeat(tcol[:, None, :], len(tri), axis=1)], axis=-1
-        ).reshape(-1, 9)
-    )
-    return np.concatenate(parts).astype("f4")
 
 
 def _quad(corner: np.ndarray, ex: np.ndarray, ey: np.ndarray, normal, color, kind: float):
@@ -350,10 +264,10 @@ class SceneRenderer:
                                    (w - 0.12) * side, np.array([0.0, h - 0.12, 0.0]), n, inner, 2.0))
         return np.concatenate(quads)
 
-    def render(self, camera: Camera, surface: Surface) -> np.ndarray:
+    def render(self, camera: Camera, surface: BodySurface) -> np.ndarray:
         """One (H, W, 3) uint8 RGB frame of ``surface`` seen by ``camera``."""
         mgl = self._mgl
-        mesh = surface_mesh(surface, self.app.materials)
+        mesh = surface.triangles(self.app.materials)
         data = np.concatenate([mesh, np.zeros((len(mesh), 1), "f4")], axis=1)
         if self.body_vbo is None or self.body_vbo.size < data.nbytes:
             self.body_vbo = self.ctx.buffer(reserve=data.nbytes)
@@ -366,7 +280,7 @@ class SceneRenderer:
         self.body_vbo.write(data.tobytes())
         n_vert = len(data)
         # soft floor shadow: silhouette along the light direction into a small texture
-        center = surface.ell_center.mean(axis=0)
+        center = surface.center()
         smat = _shadow_matrix(np.array(self.app.light_dir), center, 1.6)
         self.shadow_fbo.use()
         self.shadow_fbo.clear(0.0, 0.0, 0.0, 1.0)

@@ -14,11 +14,15 @@ Frames and conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from formcheck.landmarks import NUM_LANDMARKS, Landmark
+
+if TYPE_CHECKING:
+    from .bodies import BodyModel
 
 # --------------------------------------------------------------------------------------------
 # Body proportions
@@ -64,6 +68,25 @@ class BodyParams:
             shoulder_width=round(float(rng.uniform(0.92, 1.1)), 3),
             hip_width=round(float(rng.uniform(0.92, 1.12)), 3),
         )
+
+    # The body-model interface (:class:`~formcheck.render.bodies.BodyModel`): these
+    # proportions are the mannequin.
+
+    def offsets(self) -> np.ndarray:
+        """(J, 3) rest offsets of every joint from its parent (:func:`joint_offsets`)."""
+        return joint_offsets(self)
+
+    def surface(self, pose: Pose) -> Surface:
+        """The mannequin's shapes in ``pose`` (:func:`body_surface`)."""
+        return body_surface(pose, self)
+
+    def landmarks(self, pose: Pose) -> np.ndarray:
+        """(33, 3) world landmark positions in ``pose`` (:func:`landmarks_world`)."""
+        return landmarks_world(pose, self)
+
+    def describe(self) -> dict[str, float]:
+        """The proportions, for the truth file."""
+        return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,12 +306,13 @@ def local_rotations(dofs: dict[str, float]) -> np.ndarray:
 
 
 def forward_kinematics(
-    dofs: dict[str, float], body: BodyParams, root_rot: np.ndarray, root_pos: np.ndarray
+    dofs: dict[str, float], body: BodyModel, root_rot: np.ndarray, root_pos: np.ndarray
 ) -> Pose:
-    """World frames of every joint. ``root_rot`` (3, 3) maps body-frame vectors to world;
-    ``root_pos`` (3,) is the world position of the pelvis (hip-joint midpoint)."""
+    """World frames of every joint of ``body`` (its skeleton: ``body.offsets()``). ``root_rot``
+    (3, 3) maps body-frame vectors to world; ``root_pos`` (3,) is the world position of the
+    pelvis (hip-joint midpoint)."""
     local = local_rotations(dofs)
-    offsets = joint_offsets(body)
+    offsets = body.offsets()
     for side in ("l", "r"):
         value = dofs.get(f"hip_open_{side}", 0.0)
         if value:
@@ -456,6 +480,36 @@ BODY_SHAPES: tuple[Ellipsoid | Capsule, ...] = (
 )
 
 
+def _sphere(n_lat: int = 10, n_lon: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Unit sphere: (V, 3) vertices (= normals) and (F, 3) triangle indices."""
+    lat = np.linspace(0, np.pi, n_lat + 1)
+    lon = np.linspace(0, 2 * np.pi, n_lon + 1)
+    la, lo = np.meshgrid(lat, lon, indexing="ij")
+    v = np.stack([np.sin(la) * np.cos(lo), np.cos(la), np.sin(la) * np.sin(lo)], -1).reshape(-1, 3)
+    faces = []
+    w = n_lon + 1
+    for i in range(n_lat):
+        for j in range(n_lon):
+            a, b, c, d = i * w + j, i * w + j + 1, (i + 1) * w + j, (i + 1) * w + j + 1
+            faces += [(a, c, b), (b, c, d)]
+    return v, np.array(faces)
+
+
+def _tube(n: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Open unit tube: (V, 3) rows (cos, sin, t) with t in {0, 1}, and triangle indices."""
+    ang = np.linspace(0, 2 * np.pi, n + 1)
+    v = np.concatenate([np.stack([np.cos(ang), np.sin(ang), np.full_like(ang, t)], -1) for t in (0.0, 1.0)])
+    faces = []
+    for j in range(n):
+        a, b, c, d = j, j + 1, n + 1 + j, n + 2 + j
+        faces += [(a, b, c), (b, d, c)]
+    return v, np.array(faces)
+
+
+_SPHERE_V, _SPHERE_F = _sphere()
+_TUBE_V, _TUBE_F = _tube()
+
+
 @dataclass
 class Surface:
     """World-space body surface as arrays, ready to draw or to rest on the floor.
@@ -508,6 +562,60 @@ class Surface:
             ell, cap = ell[select[0]], cap[select[1]]
         values = np.concatenate([ell, cap])
         return float(values.min()) if values.size else float("nan")
+
+    def center(self) -> np.ndarray:
+        """(3,) mean of the ellipsoid centres (where the floor shadow is centred)."""
+        return self.ell_center.mean(axis=0)
+
+    def triangles(self, colors: dict[str, tuple[float, float, float]]) -> np.ndarray:
+        """Triangle soup of the body: (N, 9) float32 rows of position, normal, colour."""
+        parts = []
+        # ellipsoids, plus spheres at capsule ends
+        centers = [self.ell_center]
+        axes = [self.ell_axes]
+        mats = list(self.ell_material)
+        ends = self.cap_ends.reshape(-1, 3)
+        radii = self.cap_radii.reshape(-1)
+        centers.append(ends)
+        axes.append(np.eye(3)[None] * radii[:, None, None])
+        mats += [m for m in self.cap_material for _ in (0, 1)]
+        c = np.concatenate(centers)
+        a = np.concatenate(axes)
+        col = np.array([colors[m] for m in mats])
+        pos = c[:, None, :] + np.einsum("eij,vj->evi", a, _SPHERE_V)
+        inv_t = np.linalg.inv(a).transpose(0, 2, 1)
+        nrm = np.einsum("eij,vj->evi", inv_t, _SPHERE_V)
+        nrm /= np.linalg.norm(nrm, axis=-1, keepdims=True)
+        tri = _SPHERE_F.reshape(-1)
+        parts.append(
+            np.concatenate(
+                [pos[:, tri], nrm[:, tri], np.repeat(col[:, None, :], len(tri), axis=1)], axis=-1
+            ).reshape(-1, 9)
+        )
+        # capsule tubes (tapered)
+        p0, p1 = self.cap_ends[:, 0], self.cap_ends[:, 1]
+        axis = p1 - p0
+        length = np.linalg.norm(axis, axis=1, keepdims=True)
+        d = axis / np.maximum(length, 1e-9)
+        helper = np.where(np.abs(d[:, 1:2]) < 0.9, np.array([[0.0, 1.0, 0.0]]), np.array([[1.0, 0.0, 0.0]]))
+        u = np.cross(d, helper)
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        v = np.cross(d, u)
+        cs, sn, t = _TUBE_V[:, 0], _TUBE_V[:, 1], _TUBE_V[:, 2]
+        r = self.cap_radii[:, :1] + (self.cap_radii[:, 1:] - self.cap_radii[:, :1]) * t[None]
+        ring = cs[None, :, None] * u[:, None, :] + sn[None, :, None] * v[:, None, :]
+        tpos = p0[:, None] + t[None, :, None] * axis[:, None] + r[..., None] * ring
+        slope = (self.cap_radii[:, 0] - self.cap_radii[:, 1]) / np.maximum(length[:, 0], 1e-9)
+        tn = ring + slope[:, None, None] * d[:, None, :]
+        tn /= np.linalg.norm(tn, axis=-1, keepdims=True)
+        tcol = np.array([colors[m] for m in self.cap_material])
+        tri = _TUBE_F.reshape(-1)
+        parts.append(
+            np.concatenate(
+                [tpos[:, tri], tn[:, tri], np.repeat(tcol[:, None, :], len(tri), axis=1)], axis=-1
+            ).reshape(-1, 9)
+        )
+        return np.concatenate(parts).astype("f4")
 
 
 def body_surface(pose: Pose, body: BodyParams) -> Surface:

@@ -307,7 +307,10 @@ class FrameTruth(BaseModel):
 
 
 class RenderTruth(BaseModel):
-    """Everything known about a rendered clip. Angle definitions: :mod:`formcheck.render.truth`."""
+    """Everything known about a rendered clip. Angle definitions: :mod:`formcheck.render.truth`.
+    ``body_model`` names the body (``mannequin`` or ``makehuman``), ``body`` holds its shape
+    values (the mannequin's proportions; MakeHuman's phenotype and measured ``height_m``) and
+    ``body_preset`` the preset it was built from (None: drawn from the seed)."""
 
     formcheck_version: str
     exercise: str
@@ -320,6 +323,8 @@ class RenderTruth(BaseModel):
     seed: int
     command: str = ""
     body: dict[str, float]
+    body_model: str = "mannequin"
+    body_preset: str | None = None
     camera: CameraTruth
     appearance: dict[str, object]
     faults: list[FaultTruth]
