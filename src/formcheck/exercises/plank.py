@@ -77,14 +77,29 @@ def knee_angle(body: Body) -> float:
 
 
 def in_plank(body: Body) -> bool:
-    """Horizontal trunk (within 35 degrees of level) with the ankles in view and the hips
-    between shoulders and ankles along the floor."""
+    """On forearms and toes: the body line (ankle midpoint -> shoulder midpoint) within 35
+    degrees of level, the hips between shoulders and ankles along the floor, and the shoulders
+    held up on the upper arms (above the elbows by at least a third of the torso's length, when
+    the elbows are seen). Image plane.
+
+    The body line, not the torso: with the hips piked 60-80 degrees high the torso tips 30-40
+    degrees while shoulders and feet stay on the floor, and that is still a plank, held badly
+    (``hip_pike`` must say so rather than the hold silently ending). Lying flat on the floor is
+    not a plank: the shoulders are down at the elbows."""
     sh, hip, ank = body.mid("shoulder"), body.mid("hip"), body.mid("ankle")
-    torso = float(elevation(hip, sh))
-    if not (np.isfinite(torso) and np.isfinite(ank).all()):
+    line = float(elevation(ank, sh))
+    if not (np.isfinite(line) and np.isfinite(hip).all()):
         return False
     between = (sh[0] - hip[0]) * (ank[0] - hip[0]) < 0
-    return abs(torso) < 35 and bool(between)
+    elbow, torso = body.mid("elbow"), body.torso_length_px
+    propped = (not (np.isfinite(elbow).all() and np.isfinite(torso))
+               or elbow[1] - sh[1] > PROPPED_MIN_TORSO * torso)
+    return abs(line) < 35 and bool(between) and bool(propped)
+
+
+#: Shoulders above the elbows by at least this share of the torso length count as propped up
+#: on the forearms (a vertical upper arm is about 0.6 torso lengths).
+PROPPED_MIN_TORSO = 0.3
 
 
 EXERCISE = Exercise(
