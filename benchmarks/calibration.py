@@ -56,7 +56,7 @@ from formcheck.config import Settings
 from formcheck.engine import Analyzer
 from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Check, Exercise, RepCounting
-from formcheck.render import MOTIONS, RenderTruth, load_truth
+from formcheck.render import BODY_MODELS, BODY_PRESETS, MOTIONS, RenderTruth, load_truth
 from formcheck.render.motions import FaultDef, engine_view
 from formcheck.smoothing import make_smoother
 
@@ -450,7 +450,8 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenes", type=int, default=16, help="scenes per exercise and view")
+    parser.add_argument("--scenes", type=int, default=12, help="scenes per exercise and view "
+                        "(holds get twice as many: one hold per clip)")
     parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
     parser.add_argument("--body-model", action="append", help="body models to sample (default: all)")
     parser.add_argument("--jobs", type=int, default=2, help="render/pose processes")
@@ -463,17 +464,14 @@ def main() -> None:
         args.exercise = args.exercise or list(HEADLINE)
 
     case_list, skipped = cases(tuple(args.exercise) if args.exercise else None)
-    try:
-        from formcheck.render import BODY_MODELS, BODY_PRESETS
-    except ImportError:  # a renderer with one body
-        BODY_MODELS, BODY_PRESETS = ("mannequin",), (None,)
     models = tuple(args.body_model or BODY_MODELS)
     presets = tuple(BODY_PRESETS)
     scenes = []
     for ex_id in dict.fromkeys(c.exercise.id for c in case_list):
         ex = all_exercises()[ex_id]
+        n = args.scenes * (2 if ex.kind == "hold" else 1)
         for view in guidance_views(ex):
-            scenes += sample_scenes(ex_id, view, args.scenes, body_models=models, body_presets=presets)
+            scenes += sample_scenes(ex_id, view, n, body_models=models, body_presets=presets)
     jobs = plan(case_list, scenes)
     started = time.perf_counter()
     CLIPS.mkdir(parents=True, exist_ok=True)
