@@ -220,3 +220,21 @@ def test_an_unclosed_landmarker_would_be_caught(model_dir, tmp_path):
     """))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" in proc.stderr or "Exception ignored" in proc.stderr
+
+
+def test_a_real_run_prints_none_of_mediapipe_s_own_log_lines(model_dir, tmp_path):
+    """LiteRT logs set-up and tear-down notices on file descriptor 2 (``INFO: ...
+    DestroyAccelerator`` once per graph); the user's terminal sees none of them, and with
+    FORMCHECK_MEDIAPIPE_LOG=1 they are back (so the check can fail)."""
+    from tests.conftest import SAMPLES
+
+    def run(**extra: str) -> str:
+        env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONPATH": PYTHONPATH, **extra}
+        proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(SAMPLES / "plank_hip_sag.mp4"),
+                               "-e", "plank", "-o", str(tmp_path / "out"), "--no-video", "-q"],
+                              capture_output=True, text=True, env=env, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stderr
+
+    assert run() == ""
+    assert "DestroyAccelerator" in run(FORMCHECK_MEDIAPIPE_LOG="1")
