@@ -142,11 +142,9 @@ def download_model(asset: ModelAsset, destination: Path, progress: bool = True,
         OSError: network or disk failure (``requests``' errors included).
     """
     import pooch
-    from tqdm import tqdm
 
     pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." lines; the bar says it
-    # pooch asks a bar for its truth before it sets the total, which tqdm refuses without one
-    bar = tqdm(total=asset.size_bytes or 1, unit="B", unit_scale=True, desc=asset.filename) if progress else False
+    bar = _Bar(asset.filename) if progress else False
     path = Path(pooch.retrieve(
         asset.url, known_hash=f"sha256:{asset.sha256}" if asset.sha256 else None, fname=destination.name,
         path=destination.parent, downloader=pooch.HTTPDownloader(progressbar=bar, timeout=timeout_s)))
@@ -155,3 +153,34 @@ def download_model(asset: ModelAsset, destination: Path, progress: bool = True,
         path.unlink()
         raise ValueError(f"got {got} bytes, expected {asset.size_bytes}")
     return path
+
+
+class _Bar:
+    """The download's tqdm bar, made when pooch sets its total (once the server has answered),
+    so a download that cannot even connect leaves no empty bar on the terminal."""
+
+    def __init__(self, desc: str) -> None:
+        self._desc = desc
+        self._bar = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def total(self) -> int | None:
+        return self._bar.total if self._bar else None
+
+    @total.setter
+    def total(self, value: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=value or None, unit="B", unit_scale=True, desc=self._desc)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def reset(self) -> None:
+        self._bar.reset()
+
+    def close(self) -> None:
+        self._bar.close()
