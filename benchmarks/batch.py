@@ -19,7 +19,7 @@ from pathlib import Path
 
 from _common import MEDIA, machine, table
 
-from formcheck.store.batch import run_batch
+from formcheck.batch import run_batch
 
 #: Real-person mp4 clips of a few seconds, so decoding and pose dominate, not start-up.
 CLIPS = ("plank__kaiakol-001.mp4", "plank__kaiakol-002.mp4", "plank__kaiakol-004.mp4",

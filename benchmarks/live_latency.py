@@ -8,8 +8,9 @@ Two measurements on a looped clip (default: a shared side-on plank clip):
    result (the cue) ready, so it includes waiting for the worker.
 2. **The real WebRTC path** (skip with ``--no-webrtc``): an aiortc peer in a second process
    (the "browser") plays the clip as a camera track (VP8 over loopback RTP) to this process,
-   which runs streamlit-webrtc's own async processing track with the live page's callback
-   (:class:`LiveSession.process`) and sends the annotated video back. Each frame carries its
+   which runs streamlit-webrtc's own async processing track with the live page's callback (the
+   frame to RGB, :meth:`formcheck.coach.LiveCoach.process`, back to a video frame) and sends
+   the annotated video back. Each frame carries its
    number in a 16-bit pixel code; latency is the time from the sender producing the frame to
    the callback finishing it (encode, network, jitter buffer, decode, wait, processing).
 3. **The WebRTC path with a callback that only reads the frame number** (the transport's own
@@ -56,7 +57,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 
 # -- 1. LiveCoach paced like a camera ------------------------------------------------------------
 def run_coach(frames: list[np.ndarray], exercise: str, seconds: float) -> dict:
-    from formcheck.api import LiveCoach
+    from formcheck.coach import LiveCoach
 
     box: dict = {}
     cond = threading.Condition()
@@ -201,18 +202,17 @@ async def _server(conn, exercise: str, seconds: float, sent_at, coach: bool) -> 
     from streamlit_webrtc.models import CallbackAttachableProcessor
     from streamlit_webrtc.process import AsyncVideoProcessTrack
 
-    from formcheck.exercises import get_exercise
-    from formcheck.webapp.live import LiveSession
+    from formcheck.coach import LiveCoach
 
     _loopback_only()
     latencies: list[float] = []
-    session = LiveSession(adaptive=False)
-    if coach:
-        session.start(get_exercise(exercise))
+    live = LiveCoach(exercise) if coach else None
 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
-        number = read_stamp(frame.to_ndarray(format="rgb24"))
-        out = session.process(frame) if coach else frame
+        image = frame.to_ndarray(format="rgb24")
+        number = read_stamp(image)
+        # as the live page's callback: RGB in, coached and drawn, a video frame out
+        out = av.VideoFrame.from_ndarray(live.process(image)[0], format="rgb24") if live else frame
         sent = sent_at[number]
         if sent > 0:
             latencies.append((time.perf_counter() - sent) * 1000)
@@ -239,11 +239,12 @@ async def _server(conn, exercise: str, seconds: float, sent_at, coach: bool) -> 
     await asyncio.sleep(seconds)
     elapsed = time.perf_counter() - start
     done = len(latencies)
-    status = session.status()
+    status = live.status() if live else None
     for p in processed:
         p.stop()
     await pc.close()
-    session.close()
+    if live:
+        live.close()
     path = "WebRTC (aiortc VP8, loopback; sender in its own process)"
     nan = float("nan")
     return {"path": path + (" + live callback" if coach else ", callback reads the frame only"),

@@ -15,7 +15,7 @@ import argparse
 
 from _common import Output, manifest, table
 from _poses import load
-from formcheck.recognition import SECONDS, TEMPLATES, recognize
+from formcheck.recognition import SECONDS, recognize, templates
 
 
 def main() -> None:
@@ -24,9 +24,10 @@ def main() -> None:
     args = parser.parse_args()
     out = Output("recognition", "Exercise recognition on the shared clips")
     rows, pairs = [], []
+    known = templates()
     for e in manifest():
-        truth = e["exercise"] if e["exercise"] in TEMPLATES else e.get("relative_of")
-        if truth not in TEMPLATES:
+        truth = e["exercise"] if e["exercise"] in known else e.get("relative_of")
+        if truth not in known:
             continue
         frames = load(e["file"])
         head = [f for f in frames if f.t_ms - frames[0].t_ms <= SECONDS * 1000]

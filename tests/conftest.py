@@ -13,6 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FORMCHECK_SHARED_DIR", REPO.parent / "shared"))
 MEDIA = SHARED / "media"
 SAMPLES = REPO / "sample_videos"
+#: PYTHONPATH for subprocesses: this checkout's package (not whichever formcheck is installed)
+#: and the ``tests`` package.
+PYTHONPATH = os.pathsep.join([str(REPO / "src"), str(REPO)])
 
 if "FORMCHECK_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
     os.environ["FORMCHECK_MODEL_DIR"] = str(SHARED / "models")

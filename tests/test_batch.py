@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import REPO, media_clip
+from tests.conftest import PYTHONPATH, REPO, media_clip
 
 runner = CliRunner()
 SMALL_CLIPS = ("plank__tbf.mp4", "squat__kaiakol.mp4")  # about 1 s each
@@ -23,9 +23,9 @@ SMALL_CLIPS = ("plank__tbf.mp4", "squat__kaiakol.mp4")  # about 1 s each
 
 @pytest.fixture
 def app():
-    from formcheck.store.cli import _local_app
+    from formcheck.cli import app
 
-    return _local_app()
+    return app
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_bad_file_is_listed_at_the_end_and_the_rest_are_analysed(app, clips, t
 
 
 def test_output_folder_names_come_from_the_batch_not_the_file(tmp_path):
-    from formcheck.store.batch import job_folder_name
+    from formcheck.batch import job_folder_name
 
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
@@ -104,10 +104,10 @@ def test_a_batch_killed_part_way_resumes_where_it_stopped(clips, tmp_path):
     for i in range(3):  # more work, so the kill lands mid-batch
         shutil.copy(media_clip("plank__kaiakol-001.mp4"), clips / f"copy{i}.mp4")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "formcheck.store.cli", "batch", str(clips), "-e", "plank", "-o", str(out),
+    cmd = [sys.executable, "-m", "formcheck", "batch", str(clips), "-e", "plank", "-o", str(out),
            "--no-video", "-q"]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+                            env={**os.environ, "PYTHONPATH": PYTHONPATH})
     deadline = time.monotonic() + 180
     while not list(out.glob("*/.formcheck-done.json")):
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
@@ -117,7 +117,7 @@ def test_a_batch_killed_part_way_resumes_where_it_stopped(clips, tmp_path):
     proc.wait()
     done_before = markers(out)
     assert 1 <= len(done_before) < 5, "the kill should land mid-batch"
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHONPATH},
                          timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert f"{5 - len(done_before)} analysed, {len(done_before)} already done, 0 failed" in res.stdout

@@ -44,8 +44,21 @@ def test_bad_config_names_the_key(tmp_path):
 def test_limits_from_config_reach_the_analyzer(tmp_path):
     from formcheck.api import make_analyzer
     from formcheck.exercises import get_exercise
+    from formcheck.limits import effective_limits
 
     cfg = tmp_path / "c.toml"
     cfg.write_text("[limits.plank]\nhip_sag = 7.5\n")
-    analyzer = make_analyzer(get_exercise("plank"), Settings.load(cfg), {"hip_pike": 30.0})
+    settings = Settings.load(cfg)
+    chosen = effective_limits(get_exercise("plank"), settings, overrides={"hip_pike": 30.0})
+    analyzer = make_analyzer(get_exercise("plank"), settings, chosen)
     assert analyzer.limits["hip_sag"] == 7.5 and analyzer.limits["hip_pike"] == 30.0
+
+
+def test_pose_defaults_are_the_pose_stage_defaults():
+    from dataclasses import fields
+
+    from formcheck.pose import PoseOptions
+
+    defaults = {f.name: f.default for f in fields(PoseOptions)}
+    for name, value in PoseSettings().model_dump().items():
+        assert defaults[name] == value, name

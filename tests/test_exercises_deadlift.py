@@ -44,5 +44,7 @@ def test_library_refuses_without_clearance_and_records_it(tmp_path):
 
 
 def test_live_coach_refuses_without_clearance():
+    from formcheck.coach import LiveCoach
+
     with pytest.raises(ClearanceRequired):
-        api.LiveCoach("deadlift")
+        LiveCoach("deadlift")

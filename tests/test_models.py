@@ -143,10 +143,12 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def test_download_accepts_matching_file(server, tmp_path):
+@pytest.mark.parametrize("progress", [False, True])
+def test_download_accepts_matching_file(server, tmp_path, progress, capsys):
     server.body = BODY
     dest = tmp_path / "m" / NAME
-    assert download_model(_asset(), dest, progress=False) == dest
+    assert download_model(_asset(), dest, progress=progress) == dest
+    assert (NAME in capsys.readouterr().err) == progress  # the bar, on stderr
     assert dest.read_bytes() == BODY
     assert _leftovers(dest.parent) == [NAME]
 

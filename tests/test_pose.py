@@ -18,7 +18,7 @@ from formcheck.errors import ModelLoadError, ModelNotFoundError
 from formcheck.frames import PoseFrame
 from formcheck.landmarks import Landmark
 from formcheck.pose import PoseEstimator, PoseOptions, _to_pose_frame, _unrotate
-from tests.conftest import REPO, media_clip
+from tests.conftest import PYTHONPATH, media_clip
 
 STANDING = "standing_hip_abduction__suraj.mp4"  # one person, upright, whole body in view
 PLANK = "plank__kaiakol-001.mp4"
@@ -200,7 +200,7 @@ def test_landmarkers_are_closed_on_every_exit_path(model_dir, tmp_path):
     clip = media_clip("bird_dog__exos.gif")
     script = tmp_path / "run.py"
     script.write_text(_EXIT_SCRIPT)
-    env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONPATH": PYTHONPATH}
     proc = subprocess.run([sys.executable, str(script), str(clip), str(tmp_path)],
                           capture_output=True, text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -220,3 +220,21 @@ def test_an_unclosed_landmarker_would_be_caught(model_dir, tmp_path):
     """))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False)
     assert "Traceback" in proc.stderr or "Exception ignored" in proc.stderr
+
+
+def test_a_real_run_prints_none_of_mediapipe_s_own_log_lines(model_dir, tmp_path):
+    """LiteRT logs set-up and tear-down notices on file descriptor 2 (``INFO: ...
+    DestroyAccelerator`` once per graph); the user's terminal sees none of them, and with
+    FORMCHECK_MEDIAPIPE_LOG=1 they are back (so the check can fail)."""
+    from tests.conftest import SAMPLES
+
+    def run(**extra: str) -> str:
+        env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONPATH": PYTHONPATH, **extra}
+        proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(SAMPLES / "plank_hip_sag.mp4"),
+                               "-e", "plank", "-o", str(tmp_path / "out"), "--no-video", "-q"],
+                              capture_output=True, text=True, env=env, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return proc.stderr
+
+    assert run() == ""
+    assert "DestroyAccelerator" in run(FORMCHECK_MEDIAPIPE_LOG="1")

@@ -3,9 +3,9 @@ and sure; nobody in view is unsure; candidates restrict the choice."""
 
 import pytest
 
-from formcheck.frames import PoseFrame
-from formcheck.recognition import SURE, TEMPLATES, features, recognize
 from formcheck.exercises import all_exercises
+from formcheck.frames import PoseFrame
+from formcheck.recognition import FEATURES, SURE, features, recognize, templates
 from tests.exercise_poses import bridge, frames, quadruped, reps_timeline
 
 
@@ -13,8 +13,17 @@ def _head(stream, seconds: float = 3.0):
     return [f for f in stream if f.t_ms <= seconds * 1000]
 
 
-def test_every_template_names_a_declared_exercise():
-    assert set(TEMPLATES) <= set(all_exercises())
+def test_every_counted_exercise_can_be_recognised():
+    """An exercise without a template is silently never picked by ``--exercise auto``."""
+    missing = [i for i, ex in all_exercises().items() if ex.counting is not None and not ex.recognition]
+    assert missing == []
+    assert set(templates()) == {i for i, ex in all_exercises().items() if ex.counting is not None}
+    assert all(t.expected() for ts in templates().values() for t in ts)
+
+
+def test_templates_and_features_name_the_same_features():
+    tl = reps_timeline({"lift": 0.0, "arch": 0.0}, {"lift": 1.0, "arch": 0.0}, 1, start_s=0.2)
+    assert sorted(features(_head(frames(bridge, tl)))) == sorted(FEATURES)
 
 
 def test_bridge_is_recognised():

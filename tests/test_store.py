@@ -15,6 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from formcheck.config import Settings
+from formcheck.exercises import get_exercise
+from formcheck.limits import PatientLimits, effective_limits
+from formcheck.store import SetRecorder
 from formcheck.report import (
     CheckSummary,
     FlagDetail,
@@ -24,6 +28,7 @@ from formcheck.report import (
     RepReport,
     SessionReport,
 )
+from tests.conftest import PYTHONPATH
 from tests.test_store_db import (  # noqa: F401  (fixtures)
     SQLITE_ONLY,
     db_url,
@@ -81,7 +86,7 @@ def synthetic_video(path: Path, seconds: float = 6.0, fps: int = 10) -> Path:
 
 
 def run_py(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH}
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=REPO)
 
@@ -131,8 +136,7 @@ def test_saved_analysis_is_listed_from_a_new_process(store, db_url):
 
     saved = save_analysis(three_reps(), None, patient="P-017", store=store)
     assert (saved.reps, saved.holds, saved.clips) == (3, 0, 0)
-    out = run_py("from formcheck.store.cli import _local_app; _local_app()()", "sessions", "list",
-                 "--db", db_url)
+    out = run_py("from formcheck.cli import main; main()", "sessions", "list", "--db", db_url)
     assert out.returncode == 0, out.stderr
     line = next(x for x in out.stdout.splitlines() if "P-017" in x)
     assert line.split()[0] == str(saved.session_id)
@@ -168,10 +172,10 @@ def test_incomplete_report_is_stored_as_interrupted(store):
 KILLED_MID_SET = """
 import os, signal, sys
 from tests.test_store import rep
-from formcheck.store import open_store
+from formcheck.store import SetRecorder, open_store
 
 store = open_store(sys.argv[1], sys.argv[2])
-rec = store.recorder("P-kill", source="camera")
+rec = SetRecorder(store, "P-kill", source="camera")
 rec.start_set("clamshell")
 for i in range(1, 4):
     rec.add_rep(rep(i, 2.0 * i, 2.0 * i + 1.5, ("pelvis_rocking",) if i == 2 else ()))
@@ -202,7 +206,7 @@ def test_a_killed_process_keeps_every_finished_rep_and_the_set_shows_interrupted
 
 @SQLITE_ONLY
 def test_a_live_recorder_is_not_reaped(store):
-    rec = store.recorder("P-live")
+    rec = SetRecorder(store, "P-live")
     rec.start_set("clamshell")
     rec.add_rep(rep(1, 0.5, 2.0))
     assert store.reap_interrupted() == 0  # this process is alive and wrote just now
@@ -214,7 +218,7 @@ def test_a_live_recorder_is_not_reaped(store):
 def test_a_stale_set_is_reaped_even_if_its_process_lives(store):
     from formcheck.store import models as m
 
-    rec = store.recorder("P-stale")
+    rec = SetRecorder(store, "P-stale")
     set_id = rec.start_set("clamshell")
     with store.session() as s, s.begin():
         s.get(m.ExerciseSet, set_id).heartbeat_at = m.utcnow() - dt.timedelta(hours=2)
@@ -225,10 +229,10 @@ def test_a_stale_set_is_reaped_even_if_its_process_lives(store):
 
 @SQLITE_ONLY
 def test_leaving_the_recorder_unfinished_or_by_error_marks_interrupted(store):
-    with store.recorder("P-1") as rec:
+    with SetRecorder(store, "P-1") as rec:
         rec.start_set("clamshell")
         rec.add_rep(rep(1, 0.5, 2.0))
-    with pytest.raises(ZeroDivisionError), store.recorder("P-1") as rec2:
+    with pytest.raises(ZeroDivisionError), SetRecorder(store, "P-1") as rec2:
         rec2.start_set("clamshell")
         raise ZeroDivisionError("boom")
     statuses = sorted((st.status, st.status_reason) for s in store.sessions("P-1") for st in s.sets)
@@ -238,7 +242,7 @@ def test_leaving_the_recorder_unfinished_or_by_error_marks_interrupted(store):
 
 @SQLITE_ONLY
 def test_pain_stop_ends_the_set_and_keeps_the_reps(store):
-    with store.recorder("P-1") as rec:
+    with SetRecorder(store, "P-1") as rec:
         rec.start_set("clamshell")
         rec.add_rep(rep(1, 0.5, 2.0))
         rec.pain_stop(3.2, "sharp pain left side")
@@ -250,7 +254,7 @@ def test_pain_stop_ends_the_set_and_keeps_the_reps(store):
 
 
 def test_two_sets_in_one_session(store):
-    with store.recorder("P-1") as rec:
+    with SetRecorder(store, "P-1") as rec:
         rec.start_set("clamshell")
         rec.add_rep(rep(1, 0.5, 2.0))
         rec.finish()
@@ -336,18 +340,29 @@ def test_per_patient_limits_feed_the_analysis(store):
     store.set_limit("P-1", "plank", "hip_sag", 6.0, set_by="T. Smith")
     store.set_limit("P-1", "plank", "hip_pike", 30.0)
     store.set_limit("P-1", "plank", "hip_pike", None)  # cleared again
-    assert store.limits_for("P-1", "plank") == {"hip_sag": 6.0}
-    assert store.limits_for("nobody", "plank") == {}
+    assert store.patient_limits("P-1") == PatientLimits({"plank": {"hip_sag": 6.0}}, {})
+    assert store.patient_limits("nobody") == PatientLimits()
     with pytest.raises(ValueError, match="no check"):
         store.set_limit("P-1", "plank", "knee_valgus", 3.0)
     with pytest.raises(ValueError, match="finite"):
         store.set_limit("P-1", "plank", "hip_sag", float("nan"))
-    # the limits are accepted by the engine as they are
-    from formcheck.api import make_analyzer
-    from formcheck.config import Settings
-    from formcheck.exercises import get_exercise
+    # they reach the analysis, which says where they came from
+    chosen = effective_limits(get_exercise("plank"), Settings(), store.patient_limits("P-1"))
+    assert (chosen.values["hip_sag"], chosen.sources["hip_sag"]) == (6.0, "patient")
+    assert chosen.sources["hip_pike"] == "default"
 
-    assert make_analyzer(get_exercise("plank"), Settings(), store.limits_for("P-1", "plank")).limits["hip_sag"] == 6.0
+
+def test_a_cap_tighter_than_the_limit_governs_the_exercise_s_cap_check(store):
+    store.add_patient("P-disc")
+    store.set_cap("P-disc", "flexion", 20.0, reason="herniated disc")
+    store.set_cap("P-disc", "extension", 120.0)  # looser than the default: no effect
+    chosen = effective_limits(get_exercise("cat_cow"), Settings(), store.patient_limits("P-disc"),
+                              overrides={"back_level": 25.0})
+    assert (chosen.values["spine_flexion"], chosen.sources["spine_flexion"]) == (20.0, "cap")
+    assert chosen.sources["spine_extension"] == "default"
+    assert chosen.sources["back_level"] == "override"
+    assert set(effective_limits(get_exercise("plank"), Settings(), store.patient_limits("P-disc"))
+               .sources.values()) == {"default"}  # plank has no check a cap governs
 
 
 def test_caps_and_clearance_are_stored(store):
@@ -385,7 +400,7 @@ def test_a_pseudonym_never_becomes_a_path(store, tmp_path):
 
 # -- clips -------------------------------------------------------------------------------------
 def _outputs(folder: Path, video: Path | None):
-    from formcheck.api import AnalysisOutputs
+    from formcheck.report import AnalysisOutputs
 
     return AnalysisOutputs(folder / "report.json", folder / "frames.csv", video, None)
 

@@ -1,5 +1,5 @@
-"""``formcheck sessions list|show|export|delete|patient`` through Typer's CliRunner (on a local
-app that registers them as cli.py will), and the export files' content."""
+"""``formcheck sessions list|show|export|delete|patient`` through Typer's CliRunner, and the
+export files' content."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def same_data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def app():
-    from formcheck.store.cli import _local_app
+    from formcheck.cli import app
 
-    return _local_app()
+    return app
 
 
 @pytest.fixture

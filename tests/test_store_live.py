@@ -13,25 +13,25 @@ pytestmark = pytest.mark.slow
 
 
 def test_live_session_commits_each_rep_as_it_ends(store, db_url, tmp_path, model_dir):
-    from formcheck.api import LiveCoach
     from formcheck.capture import VideoFile
-    from formcheck.store import open_store
+    from formcheck.coach import LiveCoach
+    from formcheck.store import SetRecorder, open_store
 
     other = open_store(db_url, tmp_path / "data")  # a second connection, e.g. the review page
     seen_after_each_rep: list[int] = []
-    with LiveCoach("bird_dog") as coach, store.recorder("P-live", source="camera") as rec:
+
+    def record(rep) -> None:
+        rec.add_rep(rep)
+        [sess] = other.sessions("P-live")
+        seen_after_each_rep.append(sess.sets[0].items)
+
+    with SetRecorder(store, "P-live", source="camera") as rec, LiveCoach("bird_dog", on_rep=record) as coach:
         rec.start_set("bird_dog")
         with VideoFile(media_clip("bird_dog__lena.mp4")) as video:
             for frame in video.frames():
-                _, result = coach.process(frame.image, frame.t_ms, draw=False)
-                rec.observe(result)
-                if rec.sync(coach.analyzer):
-                    [sess] = other.sessions("P-live")
-                    seen_after_each_rep.append(sess.sets[0].items)
-        coach.finish()
-        rec.sync(coach.analyzer)
-        rec.finish()
-    n = len(coach.analyzer.reps)
+                rec.observe(coach.step(frame.image, frame.t_ms))
+        rec.finish(coach.finish())
+    n = len(coach.report.reps)
     assert n >= 2
     assert seen_after_each_rep == list(range(1, n + 1))  # committed one by one, visible at once
     [sess] = other.sessions("P-live")
@@ -53,7 +53,8 @@ def test_analyze_then_save_cuts_a_playable_clip(store, tmp_path, model_dir):
     store.add_patient("P-plank", clips_opt_in=True)
     store.set_limit("P-plank", "plank", "hip_pike", 12.0)  # this clip's hips sit ~17 deg high
     report, outputs = api.analyze(media_clip("plank__kaiakol-004.mp4"), "plank", tmp_path / "out",
-                                  limits=store.limits_for("P-plank", "plank"))
+                                  patient=store.patient_limits("P-plank"))
+    assert report.processing.limit_sources["hip_pike"] == "patient"
     assert report.holds and "hip_pike" in report.holds[0].flags
     saved = save_analysis(report, outputs, patient="P-plank", store=store)
     assert saved.clips == 1

@@ -339,8 +339,9 @@ def _video_frames(clip, n: int):
 
 
 def test_live_session_counts_a_hold_and_records_a_pain_stop(model_dir):
+    from formcheck.coach import PAIN_REASON
     from formcheck.exercises import get_exercise
-    from formcheck.webapp.live import PAIN_REASON, LiveSession
+    from formcheck.webapp.live import LiveSession
 
     clip = media_clip("plank__kaiakol-004.mp4")
     session = LiveSession(adaptive=False)
@@ -352,7 +353,7 @@ def test_live_session_counts_a_hold_and_records_a_pain_stop(model_dir):
             time.sleep(0.01)
         status = session.status()
         assert status.state == "running" and status.frames == 60
-        assert status.has_person and status.hold_s > 0.3
+        assert status.latest.has_person and status.latest.hold_s > 0.3
         assert status.fps > 0 and status.latency_p50_ms > 0
         report = session.end(pain=True)
         assert report.input.kind == "camera" and report.frames_total == 60
@@ -379,24 +380,3 @@ def test_idle_live_sessions_are_closed(model_dir):
     assert registry.find("a") is None
     frame = av.VideoFrame.from_ndarray(np.zeros((360, 640, 3), np.uint8), format="rgb24")
     assert session.process(frame).width == 640  # closed: frames pass through untouched
-
-
-def test_pacer_steps_down_only_after_a_full_slow_window():
-    from formcheck.webapp.live import Pacer
-
-    pacer = Pacer(target_fps=25, window_s=2.0, settle_s=1.0)
-    t0 = 1000.0
-    pacer.reset(t0, warm_up=True)
-    for i in range(30):
-        pacer.add(t0 + i * 0.06, 55.0)
-    assert not pacer.too_slow(t0 + 29 * 0.06)  # < settle + window
-    for i in range(30, 80):
-        pacer.add(t0 + i * 0.06, 55.0)
-    assert pacer.too_slow(t0 + 79 * 0.06)
-    assert 15 < pacer.fps() < 18
-    fast = Pacer(target_fps=25, window_s=2.0, settle_s=1.0)
-    fast.reset(t0, warm_up=True)
-    for i in range(100):
-        fast.add(t0 + i * 0.035, 20.0)
-    assert not fast.too_slow(t0 + 99 * 0.035)
-

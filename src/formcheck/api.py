@@ -2,37 +2,39 @@
 
 - :func:`analyze` runs a recorded video or a landmark file through the whole pipeline
   (frames -> pose -> smoothing -> exercise engine -> report, frames.csv, annotated video).
-- :class:`LiveCoach` runs the same stages on one frame at a time for a camera.
+- :class:`formcheck.coach.LiveCoach` runs the same stages on one frame at a time for a camera,
+  with the helpers below (:func:`make_analyzer`, :func:`processing_info`, ...).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from formcheck import __version__
-from formcheck.annotate import FrameAnnotator
+from formcheck.annotate import video_annotator
 from formcheck.capture import DecodeInterrupted, VideoFile
 from formcheck.config import Settings
-from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
+from formcheck.engine import Analyzer, FrameResult
 from formcheck.errors import ClearanceRequired, LandmarkFileError, OutputError
 from formcheck.exercises import get_exercise
 from formcheck.exercises.spec import Exercise
 from formcheck.frames import PoseFrame, VideoFrame
 from formcheck.landmark_csv import LandmarkCsv, LandmarkCsvWriter
+from formcheck.limits import EffectiveLimits, PatientLimits, effective_limits
 from formcheck.pose import PoseEstimator, PoseOptions
 from formcheck.recognition import SECONDS as AUTO_SECONDS
 from formcheck.recognition import Recognition, recognize
-from formcheck.report import (ClearanceRecord, FramesCsvWriter, HoldReport, InputInfo, ProcessingInfo,
-                              RecognitionRecord, RepReport, SessionReport, build_report, hold_report,
-                              rep_report)
+from formcheck.report import (AnalysisOutputs, ClearanceRecord, FramesCsvWriter, HoldReport, InputInfo,
+                              ProcessingInfo, RecognitionRecord, RepReport, SessionReport, build_report,
+                              item_report)
 from formcheck.smoothing import make_smoother
 from formcheck.video_writer import H264Writer
 
@@ -52,16 +54,6 @@ VIDEO_PRESET = "ultrafast"
 VIDEO_CRF = 23
 
 
-@dataclass(frozen=True)
-class AnalysisOutputs:
-    """Where an analysis wrote its files (None for what was not asked for)."""
-
-    report: Path
-    frames_csv: Path
-    video: Path | None
-    landmarks_csv: Path | None
-
-
 def pose_options(settings: Settings, model: str | os.PathLike[str] | None = None,
                  segmentation: bool = False) -> PoseOptions:
     p = settings.pose
@@ -72,10 +64,24 @@ def pose_options(settings: Settings, model: str | os.PathLike[str] | None = None
                        segmentation=segmentation, rotate_fallback=p.rotate_fallback)
 
 
-def make_analyzer(exercise: Exercise, settings: Settings, limits: dict[str, float] | None = None) -> Analyzer:
-    merged = {**settings.limits.get(exercise.id, {}), **(limits or {})}
-    return Analyzer(exercise, merged, settings.min_visibility, settings.cue_display_s,
+def make_analyzer(exercise: Exercise, settings: Settings, limits: EffectiveLimits) -> Analyzer:
+    """The engine for one set, with the settings' visibility and cue timing."""
+    return Analyzer(exercise, limits.values, settings.min_visibility, settings.cue_display_s,
                     settings.cue_repeat_s)
+
+
+def processing_info(settings: Settings, limits: EffectiveLimits,
+                    estimator: PoseEstimator | None) -> ProcessingInfo:
+    """The report's ``processing`` section: versions, model, smoothing and the limits used
+    with their sources (``estimator`` None: landmarks from a file, no model)."""
+    return ProcessingInfo(
+        formcheck_version=__version__,
+        model=str(estimator.model_path) if estimator else None,
+        model_variant=estimator.options.variant if estimator else None,
+        mediapipe_version=importlib.metadata.version("mediapipe") if estimator else None,
+        smoothing=settings.smoothing.name, smoothing_params=settings.smoothing.params(),
+        min_visibility=settings.min_visibility, limits=limits.values, limit_sources=limits.sources,
+    )
 
 
 #: ``exercise="auto"``: recognise the exercise from the first seconds (see
@@ -198,14 +204,9 @@ class _BackgroundWriter:
             raise self._error
 
 
-def _report_each_result(analyzer: Analyzer, on_rep: Callable[[RepReport | HoldReport], None]) -> None:
-    def forward(result: RepResult | HoldResult) -> None:
-        if isinstance(result, RepResult):
-            on_rep(rep_report(result, analyzer.exercise, analyzer.limits))
-        else:
-            on_rep(hold_report(result, analyzer.limits))
-
-    analyzer.on_result = forward
+def report_each_result(analyzer: Analyzer, on_rep: Callable[[RepReport | HoldReport], None]) -> None:
+    """Hand each rep or hold the engine finishes to ``on_rep``, as the report shows it."""
+    analyzer.on_result = lambda result: on_rep(item_report(result, analyzer.exercise, analyzer.limits))
 
 
 def analyze(
@@ -215,7 +216,8 @@ def analyze(
     *,
     settings: Settings | None = None,
     model: str | os.PathLike[str] | None = None,
-    limits: dict[str, float] | None = None,
+    limits: Mapping[str, float] | None = None,
+    patient: PatientLimits | None = None,
     write_video: bool = True,
     save_landmarks: bool = False,
     progress: Progress | None = None,
@@ -227,6 +229,10 @@ def analyze(
 
     ``on_rep`` is called with each rep or hold (as it will appear in the report) the moment it
     is finished, e.g. to store it before the rest of the video is read.
+
+    Limits (:func:`formcheck.limits.effective_limits`): the exercise's defaults, then the
+    settings file's, then the ``patient``'s own limits and caps, then ``limits`` (overrides);
+    the report records each check's limit and where it came from.
 
     ``exercise="auto"`` recognises the exercise from the first ~3 s of pose
     (:func:`formcheck.recognition.recognize`); the guess and its confidence go into the report,
@@ -245,15 +251,14 @@ def analyze(
     auto = is_auto(exercise)
     ex = None if auto else (get_exercise(exercise) if isinstance(exercise, str) else exercise)
     clearance = None if ex is None else require_clearance(ex, clearance_confirmed)
-    analyzer = None if ex is None else make_analyzer(ex, settings, limits)
+    chosen = None if ex is None else effective_limits(ex, settings, patient, limits)
     out = _prepare_out(out_dir)
     paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
                             out / VIDEO_NAME if write_video else None,
                             out / LANDMARKS_NAME if save_landmarks else None)
     with VideoFile(source) as video:
         info = video.info
-        needs_mask = auto or bool(ex.extra.get("segmentation"))
-        opts = pose_options(settings, model, segmentation=needs_mask)
+        opts = pose_options(settings, model, segmentation=auto or ex.segmentation)
         with PoseEstimator(opts) as estimator:
             frames = _read_ahead(video.frames())
 
@@ -266,10 +271,11 @@ def analyze(
                 record, notes = _recognition_notes(rec, seconds)
                 ex = get_exercise(rec.exercise_id)
                 clearance = require_clearance(ex, clearance_confirmed)
-                analyzer = make_analyzer(ex, settings, limits)
+                chosen = effective_limits(ex, settings, patient, limits)
+            analyzer = make_analyzer(ex, settings, chosen)
             if on_rep is not None:
-                _report_each_result(analyzer, on_rep)
-            processing = _processing(settings, analyzer, estimator)
+                report_each_result(analyzer, on_rep)
+            processing = processing_info(settings, chosen, estimator)
             input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
                                    height=info.height, fps=round(info.fps, 3),
                                    duration_s=_finite(info.duration_s),
@@ -314,12 +320,13 @@ def analyze_landmarks(
     height: int,
     fps: float,
     settings: Settings | None = None,
-    limits: dict[str, float] | None = None,
+    limits: Mapping[str, float] | None = None,
+    patient: PatientLimits | None = None,
     progress: Progress | None = None,
     clearance_confirmed: bool = False,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a wide landmark CSV (see :mod:`formcheck.landmark_csv`) without video.
-    ``exercise="auto"`` and clearances work as in :func:`analyze`.
+    ``exercise="auto"``, limits and clearances work as in :func:`analyze`.
 
     Raises:
         LandmarkFileError: the file is malformed or lacks landmarks the exercise needs.
@@ -338,10 +345,11 @@ def analyze_landmarks(
     missing = table.missing(ex.needs)
     if missing:
         raise LandmarkFileError(f"{table.path}: {ex.id} needs landmarks the file lacks: {', '.join(missing)}")
-    analyzer = make_analyzer(ex, settings, limits)
+    chosen = effective_limits(ex, settings, patient, limits)
+    analyzer = make_analyzer(ex, settings, chosen)
     out = _prepare_out(out_dir)
     paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME, None, None)
-    processing = _processing(settings, analyzer, None)
+    processing = processing_info(settings, chosen, None)
     input_info = InputInfo(kind="landmarks", path=str(table.path), width=width, height=height, fps=fps)
     indexed = ((i, f) for i, f in enumerate(frames))
     report = _run(frames=indexed, pose_of=None, analyzer=analyzer, settings=settings, paths=paths,
@@ -349,22 +357,6 @@ def analyze_landmarks(
                   processing=processing, progress=progress, on_frame=None,
                   clearance=clearance, recognition=record, notes=notes)
     return report, paths
-
-
-def _processing(settings: Settings, analyzer: Analyzer, estimator: PoseEstimator | None) -> ProcessingInfo:
-    mp_version = None
-    if estimator is not None:
-        import importlib.metadata
-
-        mp_version = importlib.metadata.version("mediapipe")
-    return ProcessingInfo(
-        formcheck_version=__version__,
-        model=str(estimator.model_path) if estimator else None,
-        model_variant=estimator.options.variant if estimator else None,
-        mediapipe_version=mp_version, smoothing=settings.smoothing.name,
-        smoothing_params=settings.smoothing.params(), min_visibility=settings.min_visibility,
-        limits=analyzer.limits,
-    )
 
 
 def _finite(x: float) -> float | None:
@@ -382,7 +374,7 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
     for landmark files, ``(index, PoseFrame)`` pairs with ``pose_of`` None.
     """
     smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
-    annotator = FrameAnnotator(analyzer.exercise, settings.min_visibility)
+    annotate = video_annotator(analyzer.exercise, settings.min_visibility)
     check_ids = [c.id for c in analyzer.exercise.checks]
     incomplete: str | None = None
     interrupted: KeyboardInterrupt | None = None
@@ -394,9 +386,9 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
              if paths.video is not None and pose_of is not None else None)
     landmarks = LandmarkCsvWriter(paths.landmarks_csv) if paths.landmarks_csv else None
 
-    def write_outputs(vf: VideoFrame, pose: PoseFrame, result: FrameResult) -> None:
+    def write_outputs(vf: VideoFrame, result: FrameResult) -> None:
         if video is not None:
-            video.write(annotator(vf.image.copy(), pose, result), vf.t_ms)
+            video.write(annotate(vf.image.copy(), result), vf.t_ms)
 
     background = _BackgroundWriter(write_outputs) if video is not None else None
     try:
@@ -415,7 +407,7 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
                     result = analyzer.update(pose)
                     rows.write(index, result)
                     if background is not None and vf is not None:
-                        background.submit(vf, pose, result)
+                        background.submit(vf, result)
                     if on_frame is not None and vf is not None:
                         on_frame(vf, pose, result)
                     first_ms = pose.t_ms if first_ms is None else first_ms
@@ -445,50 +437,3 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
     if interrupted is not None:
         raise interrupted
     return report
-
-
-class LiveCoach:
-    """The pipeline for a live camera, one frame at a time: pose, smoothing, engine and drawing.
-
-    Thread-safe for one producer (the video callback) and any number of readers of
-    :attr:`latest`. Use as a context manager so the landmarker is closed.
-    """
-
-    def __init__(self, exercise: str | Exercise, settings: Settings | None = None,
-                 model: str | os.PathLike[str] | None = None,
-                 limits: dict[str, float] | None = None, clearance_confirmed: bool = False) -> None:
-        self.settings = settings or Settings()
-        if is_auto(exercise):
-            raise ValueError("exercise recognition ('auto') needs a recording; choose the exercise for live coaching")
-        self.exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
-        #: The clearance answer (exercises that need one), for the set's report.
-        self.clearance = require_clearance(self.exercise, clearance_confirmed)
-        self.analyzer = make_analyzer(self.exercise, self.settings, limits)
-        self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
-        self._annotator = FrameAnnotator(self.exercise, self.settings.min_visibility)
-        self._estimator = PoseEstimator(pose_options(
-            self.settings, model, segmentation=bool(self.exercise.extra.get("segmentation"))))
-        self._lock = threading.Lock()
-        self.latest: FrameResult | None = None
-
-    def process(self, image: np.ndarray, t_ms: int, draw: bool = True) -> tuple[np.ndarray, FrameResult]:
-        """Run one RGB frame; returns the annotated frame (a copy) and the engine's result."""
-        pose = self._smoother(self._estimator.process(image, t_ms))
-        with self._lock:
-            result = self.analyzer.update(pose)
-            self.latest = result
-        out = self._annotator(image.copy(), pose, result) if draw else image
-        return out, result
-
-    def finish(self) -> None:
-        with self._lock:
-            self.analyzer.finish()
-
-    def close(self) -> None:
-        self._estimator.close()
-
-    def __enter__(self) -> LiveCoach:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

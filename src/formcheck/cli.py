@@ -90,28 +90,26 @@ def analyze(
     if save and not patient:
         _fail("--save needs --patient PSEUDONYM")
     bar = _Bar(quiet, "analysing")
-    store = None
+    store = patient_limits = None
     try:
         if patient:
-            from formcheck.api import is_auto
-            from formcheck.exercises import get_exercise
             from formcheck.store import open_store
 
             store = open_store()
-            if not is_auto(exercise):  # with auto the exercise, hence its limits, is known later
-                limits = {**store.limits_for(patient, get_exercise(exercise).id), **limits}
+            patient_limits = store.patient_limits(patient)
         settings = _settings(config, model_variant)
         if landmarks is not None:
             if video is not None:
                 _fail("give either a video or --landmarks, not both")
             report, paths = api.analyze_landmarks(landmarks, exercise, out, width=width, height=height,
-                                                  fps=fps, settings=settings, limits=limits, progress=bar,
+                                                  fps=fps, settings=settings, limits=limits,
+                                                  patient=patient_limits, progress=bar,
                                                   clearance_confirmed=cleared)
         elif video is None:
             _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
         else:
             report, paths = api.analyze(video, exercise, out, settings=settings, model=model,
-                                        limits=limits, write_video=not no_video,
+                                        limits=limits, patient=patient_limits, write_video=not no_video,
                                         save_landmarks=save_landmarks, progress=bar,
                                         clearance_confirmed=cleared)
     except KeyboardInterrupt:
@@ -194,13 +192,14 @@ def live(
     `streamlit run app.py`."""
     import cv2
 
-    from formcheck.api import LiveCoach
     from formcheck.capture import Camera
+    from formcheck.coach import LiveCoach
 
     try:
         settings = _settings(config, None)
         # The camera first: no point loading the model for a camera that is not there.
-        with Camera(camera) as cam, LiveCoach(exercise, settings, model, clearance_confirmed=cleared) as coach:
+        with Camera(camera) as cam, LiveCoach(exercise, settings, model=model,
+                                              clearance_confirmed=cleared) as coach:
             for frame in cam.frames():
                 image, _ = coach.process(frame.image, frame.t_ms)
                 cv2.imshow("formcheck", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
@@ -213,6 +212,70 @@ def live(
               "use `streamlit run app.py` instead")
 
 
+@app.command()
+def batch(
+    folder: Annotated[Path, typer.Argument(help="folder of video clips")],
+    exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one sub-folder per clip)")],
+    workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="parallel processes")] = 1,
+    save: Annotated[bool, typer.Option("--save", help="store each result as a session of --patient")] = False,
+    patient: Annotated[Optional[str], typer.Option("--patient", "-p",
+                                                   help="patient pseudonym (their own limits are used)")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="also look in sub-folders")] = False,
+    no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated videos (faster)")] = False,
+    model: Annotated[Optional[Path], typer.Option(help="pose model .task file")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="settings TOML")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", envvar="FORMCHECK_DATABASE_URL",
+                                              help="database URL for --save")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="FORMCHECK_DATA_DIR",
+                                                     help="data folder for --save")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Analyse every clip in FOLDER in parallel. Re-running skips clips already done; a bad clip
+    is reported at the end and the rest go on (exit status 1 if any failed)."""
+    from tqdm import tqdm
+
+    from formcheck.batch import ClipResult, run_batch
+
+    if save and not patient:
+        _fail("--save needs --patient PSEUDONYM")
+    bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
+
+    def on_result(r: ClipResult, n: int, total: int) -> None:
+        bar.total = total
+        bar.update(n - bar.n)
+        if r.status == "failed" and not quiet:
+            bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
+
+    store = None
+    try:
+        settings = Settings.load(config)
+        if patient:
+            from formcheck.store import open_store
+
+            store = open_store(db, data_dir)
+        summary = run_batch(folder, exercise, out, workers=workers, settings=settings, model=model,
+                            write_video=not no_video, recursive=recursive, save=save, patient=patient,
+                            store=store, on_result=on_result)
+    except (FormcheckError, ValueError) as exc:
+        bar.close()
+        _fail(str(exc))
+    finally:
+        if store is not None:
+            store.close()
+    bar.close()
+    typer.echo(f"{len(summary.results)} clips in {summary.seconds:.1f}s: {summary.count('done')} analysed, "
+               f"{summary.count('skipped')} already done, {len(summary.failed)} failed"
+               + (f"; saved for {patient}" if save else "") + f"; results in {out}")
+    if not summary.results:
+        typer.echo(f"formcheck: warning: no video files in {folder}", err=True)
+    for r in summary.failed:
+        error = r.error or "unknown error"
+        typer.echo(f"  failed: {error if error.startswith(r.clip) else f'{r.clip}: {error}'}")
+    if summary.failed:
+        raise typer.Exit(1)
+
+
 def _register_optional_commands() -> None:
     """Commands whose extras (``render``, ``store``) may not be installed."""
     try:
@@ -222,12 +285,11 @@ def _register_optional_commands() -> None:
     else:
         app.command("render")(render)
     try:
-        from formcheck.store.cli import batch, sessions_app
+        from formcheck.store.cli import sessions_app
     except ImportError:
         pass
     else:
         app.add_typer(sessions_app, name="sessions", help="List, show, export and delete stored sessions.")
-        app.command("batch")(batch)
 
 
 _register_optional_commands()

@@ -10,16 +10,18 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from formcheck.errors import FormcheckError
+from formcheck.pose import PoseOptions
 from formcheck.smoothing import OneEuroParams
 
 
 class PoseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    variant: str = Field("full", description="pose model: full, lite (faster) or heavy")
-    min_detection_confidence: float = Field(0.5, ge=0, le=1)
-    min_presence_confidence: float = Field(0.5, ge=0, le=1)
-    min_tracking_confidence: float = Field(0.5, ge=0, le=1)
-    rotate_fallback: bool = Field(True, description="retry lost frames turned 90 degrees")
+    # Defaults live once, in PoseOptions (the pose stage's own options).
+    variant: str = Field(PoseOptions.variant, description="pose model: full, lite (faster) or heavy")
+    min_detection_confidence: float = Field(PoseOptions.min_detection_confidence, ge=0, le=1)
+    min_presence_confidence: float = Field(PoseOptions.min_presence_confidence, ge=0, le=1)
+    min_tracking_confidence: float = Field(PoseOptions.min_tracking_confidence, ge=0, le=1)
+    rotate_fallback: bool = Field(PoseOptions.rotate_fallback, description="retry lost frames turned 90 degrees")
 
 
 class SmoothingSettings(BaseModel):

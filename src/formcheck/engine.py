@@ -15,11 +15,10 @@ import numpy as np
 from formcheck.body import Body
 from formcheck.checks import CheckReading, CheckTracker
 from formcheck.cues import Cue, CueCandidate, CueSelector
-from formcheck.exercises.spec import (Check, Exercise, HoldTiming, PhasedRepCounting, RepCounting,
-                                      StepCounting)
+from formcheck.exercises.spec import Check, Exercise, PhasedRepCounting, RepCounting, StepCounting
 from formcheck.frames import PoseFrame
 from formcheck.phases import PhasedRepCounter
-from formcheck.reps import HoldSpan, HoldTimer, RepBoundary, RepCounter, RepPhase
+from formcheck.reps import HoldSpan, HoldTimer, RepBoundary, RepCounter, RepPhase, RepTracker
 from formcheck.setup_check import SetupStatus, assess_setup
 from formcheck.steps import StepCounter
 
@@ -28,26 +27,9 @@ TEMPO_ID = "tempo"
 #: a rep: one frame is too noisy for outline-based metrics (a single glitch of 10 deg at the
 #: rep's start shifted a whole rep's readings by that much).
 BASELINE_WINDOW_MS = 500
-
-
-@dataclass(frozen=True)
-class FrameResult:
-    """What the engine made of one frame (one row of ``frames.csv``)."""
-
-    t_ms: int
-    has_person: bool
-    readings: dict[str, CheckReading]
-    phase: str
-    signal: float
-    rep_count: int
-    hold_s: float
-    setup: SetupStatus
-    cue: Cue | None
-    new_cue: Cue | None
-    #: Name of the stage under way in a multi-stage rep (:class:`PhasedRepCounting`), else None.
-    stage: str | None = None
-    #: Pixel polylines to draw (the exercise's ``extra["overlays"]``), name -> (N, 2).
-    overlays: dict[str, np.ndarray] = field(default_factory=dict)
+#: The counter for each kind of rep counting (a hold is timed instead: :class:`HoldTimer`).
+COUNTERS: dict[type, Callable[..., RepTracker]] = {
+    RepCounting: RepCounter, PhasedRepCounting: PhasedRepCounter, StepCounting: StepCounter}
 
 
 @dataclass(frozen=True)
@@ -69,6 +51,11 @@ class RepResult:
     flags: tuple[str, ...]
     score: float
 
+    @property
+    def side(self) -> str | None:
+        """The side (or walking direction) the rep belongs to; None when not per side."""
+        return self.boundary.side
+
 
 @dataclass(frozen=True)
 class HoldResult:
@@ -77,6 +64,57 @@ class HoldResult:
     checks: dict[str, CheckOutcome]
     flags: tuple[str, ...]
     score: float
+
+    @property
+    def side(self) -> None:
+        """Holds have no side."""
+        return None
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What the engine made of one frame (one row of ``frames.csv``), and the set so far: plain
+    data, enough to draw the frame or to send it elsewhere to be drawn.
+
+    Attributes:
+        t_ms: the frame's time, ms.
+        pose: the (smoothed) pose the engine judged, in the pixels of the image the pose model
+            saw (``pose.image_size``).
+        has_person: a person was found.
+        readings: check id -> this frame's value and state (``ok``, ``flag``, ``unknown``).
+        phase: ``rest``, ``up``, ``top``, ``down`` (reps and steps); ``rest`` for holds.
+        signal: the rep signal (NaN when not measured or not counting reps).
+        rep_count: reps (or steps) so far; for a hold, the holds finished so far.
+        count_by_side: the reps so far per side (or walking direction); empty when not per side.
+        hold_s: time in the hold under way (0 between holds).
+        holding: a hold is under way.
+        good_s: time in good form in the hold under way (0 between holds).
+        started: the set has begun: a rep or hold is under way or finished.
+        items: the reps or holds finished so far, in order.
+        setup: the camera setup check of this frame.
+        cue: the cue on screen; ``new_cue`` is the one first shown on this frame.
+        stage: the stage under way of a multi-stage rep (:class:`PhasedRepCounting`), else None.
+        overlays: pixel polylines to draw (the exercise's ``overlays``), name -> (N, 2).
+    """
+
+    t_ms: int
+    pose: PoseFrame
+    has_person: bool
+    readings: dict[str, CheckReading]
+    phase: str
+    signal: float
+    rep_count: int
+    count_by_side: dict[str, int]
+    hold_s: float
+    holding: bool
+    good_s: float
+    started: bool
+    items: tuple[RepResult | HoldResult, ...]
+    setup: SetupStatus
+    cue: Cue | None
+    new_cue: Cue | None
+    stage: str | None = None
+    overlays: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,10 +195,12 @@ class Analyzer:
         self.trackers = {c.id: CheckTracker(c, limits.get(c.id)) for c in exercise.checks}
         self.limits = {cid: t.limit for cid, t in self.trackers.items()}
         self.cues = CueSelector(cue_display_s, cue_repeat_s)
-        self.rep_counter = _rep_counter(exercise.counting)
-        self.hold_timer = HoldTimer(exercise.counting) if isinstance(exercise.counting, HoldTiming) else None
+        counting = exercise.counting
+        self._counter: RepTracker | None = COUNTERS[type(counting)](counting) if exercise.kind == "reps" else None
+        self._hold_timer = HoldTimer(counting) if exercise.kind == "hold" else None
         self.reps: list[RepResult] = []
         self.holds: list[HoldResult] = []
+        self._items: tuple[RepResult | HoldResult, ...] = ()
         self.cue_log: list[Cue] = []
         self.frames_seen = 0
         self.frames_with_person = 0
@@ -212,19 +252,24 @@ class Analyzer:
         if boundary is not None:
             self._finish_rep(boundary)
             self._acc = None
-        if self.rep_counter is not None and in_rep and self._acc is None:
+        if self._counter is not None and in_rep and self._acc is None:
             self._acc = self._new_accumulator()
             self._acc.add(readings, evaluated, signal)
+        counter, timer = self._counter, self._hold_timer
+        holding = timer is not None and timer.holding
         return FrameResult(
-            t_ms=t, has_person=body.has_person, readings=readings, phase=phase, signal=signal,
-            rep_count=self.rep_counter.count if self.rep_counter else len(self.holds),
-            hold_s=self.hold_timer.elapsed_s(t) if self.hold_timer else 0.0,
-            setup=setup, cue=self.cues.current(t), new_cue=new_cue,
-            stage=getattr(self.rep_counter, "stage", None), overlays=self._overlays(body),
+            t_ms=t, pose=frame, has_person=body.has_person, readings=readings, phase=phase,
+            signal=signal, rep_count=counter.count if counter else len(self.holds),
+            count_by_side=dict(counter.count_by_side) if counter else {},
+            hold_s=timer.elapsed_s(t) if timer else 0.0, holding=holding,
+            good_s=timer.good_s if holding else 0.0,
+            started=bool(self._items) or holding or (counter is not None and counter.in_rep),
+            items=self._items, setup=setup, cue=self.cues.current(t), new_cue=new_cue,
+            stage=counter.stage if counter else None, overlays=self._overlays(body),
         )
 
     def _overlays(self, body: Body) -> dict[str, np.ndarray]:
-        drawers = self.exercise.extra.get("overlays") or {}
+        drawers = self.exercise.overlays
         if not drawers or not body.has_person:
             return {}
         out = {}
@@ -235,37 +280,31 @@ class Analyzer:
         return out
 
     def _count(self, body: Body, t: int) -> tuple[str, float, RepBoundary | None]:
-        counting = self.exercise.counting
-        if self.rep_counter is None:
+        if self._counter is None:
             return "rest", float("nan"), None
-        lenient = Body(body.frame, body.min_visibility, in_frame_only=False)
-        if not isinstance(counting, RepCounting):  # steps, multi-stage reps
-            return self.rep_counter.observe(t, lenient)
-        signal = _safe_metric_fn(counting.signal, lenient)
-        side = counting.side_of(lenient) if counting.side_of and body.has_person else None
-        phase, boundary = self.rep_counter.update(t, signal, side)
-        return phase, signal, boundary
+        # Counting tolerates landmarks just outside the frame (a hand raised past the edge).
+        return self._counter.observe(t, Body(body.frame, body.min_visibility, in_frame_only=False))
 
     def _applies(self, check: Check, body: Body, phase: RepPhase | str, in_rep: bool) -> bool:
         if not body.has_person:
             return False
         if body.view != "unknown" and body.view not in check.views:
             return False
-        if check.stage is not None and getattr(self.rep_counter, "stage", None) != check.stage:
+        if check.stage is not None and (self._counter is None or self._counter.stage != check.stage):
             return False
         if check.applies == "rep":
             return in_rep
         if check.applies == "top":
             return phase == "top"
         if check.applies == "hold":
-            return self.hold_timer is not None and self.hold_timer.holding
+            return self._hold_timer is not None and self._hold_timer.holding
         return True
 
     def _relative(self, cid: str, value: float, in_rep: bool, t: int) -> float:
         if not in_rep:
             # Between reps the reference follows the person, so slow drift is not a fault; it is
             # taken where the rep counter places the start of the next rep.
-            at_start = self.rep_counter is None or self.rep_counter.at_start
+            at_start = self._counter is None or self._counter.at_start
             if at_start and math.isfinite(value):
                 window = self._rest_values.setdefault(cid, deque())
                 window.append((t, value))
@@ -278,20 +317,20 @@ class Analyzer:
             self._baseline[cid] = value
         return value - self._baseline.get(cid, float("nan"))
 
-    def _hold(self, body: Body, t: int, readings: dict[str, CheckReading]) -> float:
-        if self.hold_timer is None or not isinstance(self.exercise.counting, HoldTiming):
-            return 0.0
-        in_position = bool(body.has_person and self.exercise.counting.in_position(body))
+    def _hold(self, body: Body, t: int, readings: dict[str, CheckReading]) -> None:
+        timer = self._hold_timer
+        if timer is None:
+            return
+        in_position = bool(body.has_person and timer.spec.in_position(body))
         form_ok = all(r.state != "flag" for r in readings.values())
-        was_holding = self.hold_timer.holding
-        span = self.hold_timer.update(t, in_position, form_ok)
-        if self.hold_timer.holding and not was_holding:
+        was_holding = timer.holding
+        span = timer.update(t, in_position, form_ok)
+        if timer.holding and not was_holding:
             self._acc = self._new_accumulator()
         if span is not None:
             self._finish_hold(span)
-        elif not self.hold_timer.holding and was_holding:
+        elif not timer.holding and was_holding:
             self._acc = None
-        return self.hold_timer.elapsed_s(t)
 
     def _cue(self, t: int, readings: dict[str, CheckReading], setup: SetupStatus,
              boundary: RepBoundary | None, in_rep: bool) -> Cue | None:
@@ -305,7 +344,7 @@ class Analyzer:
             self._setup_bad_since = None
         elif self._setup_bad_since is None:
             self._setup_bad_since = t
-        holding = self.hold_timer is not None and self.hold_timer.holding
+        holding = self._hold_timer is not None and self._hold_timer.holding
         if (setup.problems and not in_rep and not holding and self._setup_bad_since is not None
                 and t - self._setup_bad_since >= 1000):
             cands.append(CueCandidate(_sentence(setup.problems[0]), "setup", "setup", 90))
@@ -320,18 +359,12 @@ class Analyzer:
 
     def _finish_rep(self, b: RepBoundary) -> None:
         counting = self.exercise.counting
-        assert isinstance(counting, (RepCounting, PhasedRepCounting, StepCounting))
-        acc = self._acc or self._new_accumulator()
-        # Steps and multi-stage reps have no single signal to find "the top" on: their top
-        # checks are summarised over every frame the counter called "top".
-        top_from = b.peak_value - counting.top_band if isinstance(counting, RepCounting) else -math.inf
-        outcomes = acc.outcomes(top_from=top_from)
+        outcomes = (self._acc or self._new_accumulator()).outcomes(top_from=counting.top_from(b))
         rushed = counting.rushed(b)
         flags = tuple(cid for cid, o in outcomes.items() if o.flagged) + ((TEMPO_ID,) if rushed else ())
         self.reps.append(RepResult(len(self.reps) + 1, b, outcomes, flags,
                                    rep_score(outcomes, self.limits, rushed)))
-        if self.on_result is not None:
-            self.on_result(self.reps[-1])
+        self._finished(self.reps[-1])
 
     def _finish_hold(self, span: HoldSpan) -> None:
         outcomes = (self._acc or self._new_accumulator()).outcomes()
@@ -339,19 +372,23 @@ class Analyzer:
         score = 100.0 * span.good_s / span.duration_s if span.duration_s > 0 else 0.0
         self.holds.append(HoldResult(len(self.holds) + 1, span, outcomes, flags, round(score, 1)))
         self._acc = None
+        self._finished(self.holds[-1])
+
+    def _finished(self, item: RepResult | HoldResult) -> None:
+        self._items = (*self._items, item)
         if self.on_result is not None:
-            self.on_result(self.holds[-1])
+            self.on_result(item)
 
     def finish(self) -> None:
         """Close what is under way at the end of the input: a hold, or a rep that has come
         back at least half-way (see :meth:`RepCounter.finish`); a rep cut earlier is dropped."""
-        if self.rep_counter is not None:
-            boundary = self.rep_counter.finish()
+        if self._counter is not None:
+            boundary = self._counter.finish()
             if boundary is not None:
                 self._finish_rep(boundary)
             self._acc = None
-        if self.hold_timer is not None:
-            span = self.hold_timer.finish()
+        if self._hold_timer is not None:
+            span = self._hold_timer.finish()
             if span is not None:
                 self._finish_hold(span)
 
@@ -367,24 +404,10 @@ class Analyzer:
         return max(seen)[1] if seen else "unknown"
 
 
-def _rep_counter(counting: object) -> RepCounter | PhasedRepCounter | StepCounter | None:
-    if isinstance(counting, RepCounting):
-        return RepCounter(counting)
-    if isinstance(counting, PhasedRepCounting):
-        return PhasedRepCounter(counting)
-    if isinstance(counting, StepCounting):
-        return StepCounter(counting)
-    return None
-
-
 def _safe_metric(check: Check, body: Body) -> float:
-    return _safe_metric_fn(check.metric, body) if body.has_person else float("nan")
-
-
-def _safe_metric_fn(fn, body: Body) -> float:
     if not body.has_person:
         return float("nan")
-    value = float(fn(body))
+    value = float(check.metric(body))
     return value if math.isfinite(value) else float("nan")
 
 

@@ -6,7 +6,8 @@ Resolution order (first hit wins):
 2. ``$FORMCHECK_MODEL_DIR/pose_landmarker_<variant>.task``;
 3. ``models/pose_landmarker_<variant>.task`` in the working directory or the checkout;
 4. the user cache (``platformdirs.user_cache_dir("formcheck")/models``), downloading the official
-   file there first when it is missing, with a progress bar and a size and sha256 check.
+   file there first when it is missing (through pooch: a progress bar, a sha256 check, and a
+   temporary file renamed only once it passes).
 
 When all fail, :class:`ModelNotFoundError` says where it looked and how to get the file.
 Files found on disk are not hash-checked (rebuilt or newer models are allowed); downloads are.
@@ -14,12 +15,7 @@ Files found on disk are not hash-checked (rebuilt or newer models are allowed); 
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import os
-import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +119,7 @@ def resolve_model(model: str | os.PathLike[str] | None = None, variant: str = "f
     if download:
         try:
             return download_model(asset, places[-1], progress=progress)
-        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # requests' errors are OSErrors; pooch's hash check a ValueError
             error = f"download failed: {exc}"
     looked = "; ".join(str(p) for p in places)
     raise ModelNotFoundError(
@@ -135,41 +131,56 @@ def resolve_model(model: str | os.PathLike[str] | None = None, variant: str = "f
 
 def download_model(asset: ModelAsset, destination: Path, progress: bool = True,
                    timeout_s: float = 30.0) -> Path:
-    """Download ``asset`` to ``destination`` atomically, checking size and sha256.
+    """Download ``asset`` to ``destination``, checking its sha256 (and, where pinned, size).
 
-    The file is written to a temporary name beside the destination and renamed only after it
-    passes the checks, so an interrupted download never leaves a half file that looks valid.
+    pooch writes to a temporary name beside the destination and renames it only after the hash
+    check, so an interrupted download never leaves a half file that looks valid; a failed
+    download starts again from the beginning next time.
 
     Raises:
-        ValueError: the downloaded bytes do not match the published size or digest.
-        OSError, urllib.error.URLError, http.client.HTTPException: network or disk failure.
+        ValueError: the downloaded bytes do not match the published digest or size.
+        OSError: network or disk failure (``requests``' errors included).
     """
-    from tqdm import tqdm
+    import pooch
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    received = 0
-    fd, tmp_name = tempfile.mkstemp(dir=destination.parent, suffix=".task.partial")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(asset.url, timeout=timeout_s) as response:
-            announced = int(response.headers.get("Content-Length") or 0)
-            with tqdm(total=announced or asset.size_bytes, unit="B", unit_scale=True,
-                      desc=asset.filename, disable=not progress) as bar:
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-        # A connection dropped mid-file ends the read quietly; the announced length catches it
-        # for files whose size is not pinned.
-        if announced and received != announced:
-            raise ValueError(f"download cut short: got {received} of {announced} bytes")
-        if asset.size_bytes is not None and received != asset.size_bytes:
-            raise ValueError(f"got {received} bytes, expected {asset.size_bytes}")
-        if asset.sha256 is not None and digest.hexdigest() != asset.sha256:
-            raise ValueError(f"sha256 {digest.hexdigest()} does not match the published {asset.sha256}")
-        os.replace(tmp_name, destination)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return destination
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading data from ..." lines; the bar says it
+    bar = _Bar(asset.filename) if progress else False
+    path = Path(pooch.retrieve(
+        asset.url, known_hash=f"sha256:{asset.sha256}" if asset.sha256 else None, fname=destination.name,
+        path=destination.parent, downloader=pooch.HTTPDownloader(progressbar=bar, timeout=timeout_s)))
+    if asset.size_bytes is not None and path.stat().st_size != asset.size_bytes:
+        got = path.stat().st_size
+        path.unlink()
+        raise ValueError(f"got {got} bytes, expected {asset.size_bytes}")
+    return path
+
+
+class _Bar:
+    """The download's tqdm bar, made when pooch sets its total (once the server has answered),
+    so a download that cannot even connect leaves no empty bar on the terminal."""
+
+    def __init__(self, desc: str) -> None:
+        self._desc = desc
+        self._bar = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    @property
+    def total(self) -> int | None:
+        return self._bar.total if self._bar else None
+
+    @total.setter
+    def total(self, value: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=value or None, unit="B", unit_scale=True, desc=self._desc)
+
+    def update(self, n: int) -> None:
+        self._bar.update(n)
+
+    def reset(self) -> None:
+        self._bar.reset()
+
+    def close(self) -> None:
+        self._bar.close()

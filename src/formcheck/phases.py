@@ -78,7 +78,7 @@ class PhasedRepCounter:
         active = [n for n in self._expected() if phases[n] != "rest"]
         self.stage = active[0] if active else None
         self.at_start = not self._done and self.stage is None and all(
-            c.at_start for c in self._counters.values() if hasattr(c, "at_start"))
+            c.at_start for c in self._counters.values())
         if self.stage is None:
             return "rest", math.nan, boundary
         return phases[self.stage], signals[self.stage], boundary

@@ -31,9 +31,12 @@ from formcheck.models import resolve_model
 
 @contextlib.contextmanager
 def _native_log_filtered():
-    """Hold back what MediaPipe's C++ core writes to stderr while it starts (XNNPACK, feedback
-    tensors, NORM_RECT notices: set-up chatter that ignores GLOG_minloglevel), passing on only
-    error and fatal lines. Set FORMCHECK_MEDIAPIPE_LOG=1 to see everything."""
+    """Hold back what MediaPipe's C++ core writes to stderr while it starts and stops
+    (LiteRT's ``INFO: ... RegisterAccelerator`` / ``DestroyAccelerator``, XNNPACK and sparsity
+    notices, the first frame's alignment warning), passing on only error and fatal lines. It
+    has to be done on file descriptor 2: these are LiteRT's own log lines, which
+    GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL do not reach (measured with mediapipe 1.x), and
+    the Python API offers no switch. Set FORMCHECK_MEDIAPIPE_LOG=1 to see everything."""
     if os.environ.get("FORMCHECK_MEDIAPIPE_LOG"):
         yield
         return
@@ -176,7 +179,8 @@ class PoseEstimator:
         for name in ("_video", "_still"):
             landmarker = getattr(self, name, None)
             if landmarker is not None:
-                landmarker.close()
+                with _native_log_filtered():  # closing logs one DestroyAccelerator line per graph
+                    landmarker.close()
                 setattr(self, name, None)
 
     def __enter__(self) -> PoseEstimator:

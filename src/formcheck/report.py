@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
 from formcheck.errors import OutputError
 from formcheck.exercises.spec import Exercise
+from formcheck.limits import LimitSource
 
 #: A left/right difference above this share of the larger side is worth a therapist's look.
 ASYMMETRY_REVIEW_THRESHOLD = 0.20
@@ -24,6 +26,16 @@ def _num(x: float | None, nd: int = 2) -> float | None:
     if x is None or not math.isfinite(x):
         return None
     return round(float(x), nd)
+
+
+@dataclass(frozen=True)
+class AnalysisOutputs:
+    """Where an analysis wrote its files (None for what was not asked for)."""
+
+    report: Path
+    frames_csv: Path
+    video: Path | None
+    landmarks_csv: Path | None
 
 
 class InputInfo(BaseModel):
@@ -46,6 +58,8 @@ class ProcessingInfo(BaseModel):
     smoothing_params: dict[str, float] = Field(default_factory=dict)
     min_visibility: float
     limits: dict[str, float] = Field(default_factory=dict)
+    limit_sources: dict[str, LimitSource] = Field(
+        default_factory=dict, description="check id -> where its limit came from (formcheck.limits)")
 
 
 class CheckSummary(BaseModel):
@@ -211,6 +225,14 @@ def hold_report(h: HoldResult, limits: dict[str, float]) -> HoldReport:
         metrics={cid: _num(o.worst) for cid, o in h.checks.items()},
         flags=list(h.flags), flag_details=_flag_details(h, limits), score=h.score,
     )
+
+
+def item_report(result: RepResult | HoldResult, exercise: Exercise,
+                limits: dict[str, float]) -> RepReport | HoldReport:
+    """A finished rep or hold as the report shows it (for ``on_rep`` callbacks)."""
+    if isinstance(result, RepResult):
+        return rep_report(result, exercise, limits)
+    return hold_report(result, limits)
 
 
 def side_comparison(reps: list[RepReport]) -> SideComparison | None:

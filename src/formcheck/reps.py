@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
+from formcheck.body import Body
 from formcheck.exercises.spec import HoldTiming, RepCounting
 
 RepPhase = Literal["rest", "up", "top", "down"]
@@ -35,6 +36,36 @@ class RepBoundary:
     def range(self) -> float:
         """Peak signal minus the signal at the start, in the signal's unit."""
         return self.peak_value - self.rest_value
+
+
+class RepTracker(Protocol):
+    """What the engine asks of every counter of reps (:class:`RepCounter`; steps,
+    :class:`formcheck.steps.StepCounter`; multi-stage reps,
+    :class:`formcheck.phases.PhasedRepCounter`): fed one body per frame, in time order.
+
+    Attributes:
+        count: reps (or steps) counted so far.
+        count_by_side: the same per side (or walking direction).
+        at_start: this frame is where the next rep would start (relative checks take their
+            reference here).
+        stage: the stage under way of a multi-stage rep, else None.
+    """
+
+    count: int
+    count_by_side: dict[str, int]
+    at_start: bool
+    stage: str | None
+
+    @property
+    def in_rep(self) -> bool:
+        """A rep is under way (started, not yet ended or abandoned)."""
+
+    def observe(self, t_ms: int, body: Body) -> tuple[RepPhase, float, RepBoundary | None]:
+        """This frame's phase, rep signal (NaN when not measured) and, on the frame a rep
+        ends, its boundary."""
+
+    def finish(self) -> RepBoundary | None:
+        """End of input: the rep under way, if it counts."""
 
 
 class RepCounter:
@@ -70,10 +101,19 @@ class RepCounter:
         self._confirmed = False
         self._rest_min = math.inf
         self.at_start = False
+        self.stage: str | None = None
 
     @property
     def in_rep(self) -> bool:
         return self._in_rep
+
+    def observe(self, t_ms: int, body: Body) -> tuple[RepPhase, float, RepBoundary | None]:
+        """:meth:`update` with the spec's signal and side measured on ``body``."""
+        value = float(self.spec.signal(body)) if body.has_person else math.nan
+        value = value if math.isfinite(value) else math.nan
+        side = self.spec.side_of(body) if self.spec.side_of is not None and body.has_person else None
+        phase, boundary = self.update(t_ms, value, side)
+        return phase, value, boundary
 
     def update(self, t_ms: int, value: float, side: str | None = None) -> tuple[RepPhase, RepBoundary | None]:
         spec = self.spec

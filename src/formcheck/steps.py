@@ -84,6 +84,7 @@ class StepCounter:
         self.count = 0
         self.count_by_side: dict[str, int] = {}
         self.at_start = True
+        self.stage: str | None = None
         self._feet = {"left": _Foot("left"), "right": _Foot("right")}
         self._scales: deque = deque(maxlen=301)
         self._lead: _FootMove | None = None

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MEDIA, REPO
+from tests.conftest import MEDIA, PYTHONPATH, REPO
 
 CHROMIUM = Path(os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium"))
 LIVE_CLIP = "plank__kaiakol-004.mp4"
@@ -114,7 +114,7 @@ def streamlit_server(script: str, model_dir: Path, work: Path, log_name: str,
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
     full_env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": str(REPO), **(env or {})}
+                "PYTHONPATH": PYTHONPATH, **(env or {})}
     for name in ("FORMCHECK_ICE_SERVERS", *drop_env):
         full_env.pop(name, None)
     with open(log, "wb") as fh:

@@ -176,16 +176,3 @@ def higher_arm_flexion(body: Body) -> float:
     """The larger :func:`arm_flexion` of the two arms, degrees."""
     vals = [v for v in (arm_flexion(body, s) for s in SIDES) if math.isfinite(v)]
     return max(vals) if vals else NAN
-
-
-def lower_arm_flexion(body: Body) -> float:
-    """The smaller :func:`arm_flexion` of the two arms, degrees."""
-    vals = [v for v in (arm_flexion(body, s) for s in SIDES) if math.isfinite(v)]
-    return min(vals) if vals else NAN
-
-
-def upright_standing(body: Body) -> bool:
-    """Torso within 45 degrees of vertical and the ankles below the hips in the image."""
-    tilt = trunk_tilt(body)
-    hip, ank = body.mid("hip"), body.mid("ankle")
-    return bool(math.isfinite(tilt) and tilt < 45 and np.isfinite(ank).all() and ank[1] > hip[1])

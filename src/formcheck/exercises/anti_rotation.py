@@ -29,7 +29,7 @@ import math
 from formcheck.body import Body
 from formcheck.exercises._measures import (bentest_elbow, elbow_angle, hip_yaw_world, shoulder_tilt,
                                             trunk_pitch_world)
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
 from formcheck.geometry import joint_angle
 
 PRESS_REST_DEG = 112.0
@@ -139,4 +139,9 @@ EXERCISE = Exercise(
     ),
     description="Press the hands straight out against a sideways band pull (or chop across from "
                 "half-kneeling) without letting the trunk turn.",
+    recognition=(
+        Template(torso_up=(85, 8), side_on=(0.45, 0.15), knee_bend=(165, 15), hands_low=(0.3, 0.3),
+                 move_wrist=(0.6, 0.4), move_ankle=(0.05, 0.1), move_hip=(0.03, 0.08),
+                 travel=(0.05, 0.15), hands_up_max=(-0.2, 0.4)),
+    ),
 )

@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from formcheck.body import SIDES, Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
 from formcheck.geometry import distance, elevation, joint_angle
 
 
@@ -115,4 +115,8 @@ EXERCISE = Exercise(
         "How far the thoracic spine rotates is estimated from the arm, not measured.",
     ),
     description="Face down over a ball, rotate one straight arm up toward the ceiling and back.",
+    recognition=(
+        Template(torso_up=(20, 20), hands_up_max=(0.7, 0.5), move_wrist=(1.2, 0.6),
+                 move_ankle=(0.05, 0.15), travel=(0.05, 0.15), move_hip=(0.05, 0.1)),
+    ),
 )

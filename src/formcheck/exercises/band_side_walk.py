@@ -24,7 +24,7 @@ import math
 from formcheck.body import Body
 from formcheck.exercises._measures import (ankle_gap_ratio, shoulder_tilt, straightest_knee_world, torso_length,
                                            trunk_tilt)
-from formcheck.exercises.spec import Check, Exercise, StepCounting
+from formcheck.exercises.spec import Check, Exercise, StepCounting, Template
 
 
 def toward_left(body: Body) -> float:
@@ -87,4 +87,8 @@ EXERCISE = Exercise(
         "A camera that pans to follow you hides the steps: keep it still.",
     ),
     description="Band around the legs, knees soft: step sideways, the other foot follows.",
+    recognition=(
+        Template(torso_up=(78, 15), side_on=(0.5, 0.2), knee_bend=(140, 25), move_ankle=(0.5, 0.3),
+                 move_wrist=(0.1, 0.2), travel=(0.7, 0.6), hands_up_max=(-0.5, 0.5)),
+    ),
 )

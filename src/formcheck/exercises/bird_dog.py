@@ -23,7 +23,7 @@ import numpy as np
 
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import SIDES, Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import elevation
 
 #: Arm (shoulder->wrist) or thigh (hip->knee) within this many degrees of the torso line counts
@@ -189,5 +189,15 @@ EXERCISE = Exercise(
         "Side-on, MediaPipe may swap left and right labels, so left/right counts can mix.",
     ),
     description="On all fours, reach one arm forward and the opposite leg back, hold, return.",
-    extra={"segmentation": True, "overlays": {"back": back_line}},
+    segmentation=True,
+    overlays={"back": back_line},
+    recognition=(
+        Template(torso_up=(12, 10), side_on=(0.2, 0.2), knee_up=(-0.6, 0.3), hands_low=(0.7, 0.35),
+                 knee_bend=(90, 30), move_wrist=(0.8, 0.5), move_ankle=(0.7, 0.5),
+                 move_hip=(0.05, 0.1), travel=(0.05, 0.15)),
+        # the dead bug relative: on the back, arms and legs up, moving
+        Template(torso_up=(3, 8), side_on=(0.15, 0.15), knee_up=(0.6, 0.3), hands_low=(-0.7, 0.5),
+                 move_wrist=(0.6, 0.6), move_ankle=(0.4, 0.4), move_hip=(0.02, 0.04),
+                 travel=(0.03, 0.1)),
+    ),
 )

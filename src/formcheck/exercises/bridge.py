@@ -26,7 +26,7 @@ import math
 
 from formcheck.body import Body
 from formcheck.exercises._measures import hip_tilt, knee_valgus
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import bend_below_line
 
 
@@ -117,4 +117,11 @@ EXERCISE = Exercise(
         "Whether the glutes (rather than the hamstrings or back) do the work cannot be seen.",
     ),
     description="On your back, knees bent: lift the hips to a straight line and lower them.",
+    recognition=(
+        Template(torso_up=(15, 15), side_on=(0.15, 0.15), knee_up=(0.45, 0.2), knee_bend=(80, 20),
+                 move_hip=(0.35, 0.15), move_ankle=(0.3, 0.3), travel=(0.05, 0.15)),
+        # the hip thrust relative: shoulders on a bench, seen obliquely
+        Template(torso_up=(15, 15), side_on=(0.3, 0.15), knee_up=(0.0, 0.2), knee_bend=(90, 20),
+                 move_hip=(0.25, 0.15), move_ankle=(0.3, 0.3)),
+    ),
 )

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, PhasedRepCounting, RepCounting, RepStage
+from formcheck.exercises.spec import (Check, Exercise, PhasedRepCounting, RepCounting, RepStage,
+                                      Template)
 from formcheck.geometry import elevation, tilt_from_vertical
 
 #: The outline's bend of a level, neutral back on all fours (shared side-view clips), degrees.
@@ -121,5 +122,12 @@ EXERCISE = Exercise(
         "Which part of the spine bends (lumbar or thoracic) cannot be told apart.",
     ),
     description="On all fours, round the back up, then let it sag with head and tailbone up.",
-    extra={"segmentation": True, "overlays": {"back": back_line}},
+    caps={"flexion": "spine_flexion", "extension": "spine_extension"},
+    segmentation=True,
+    overlays={"back": back_line},
+    recognition=(
+        Template(torso_up=(12, 10), side_on=(0.2, 0.2), knee_up=(-0.8, 0.25), hands_low=(1.0, 0.3),
+                 knee_bend=(90, 25), move_wrist=(0.05, 0.1), move_ankle=(0.05, 0.1),
+                 move_hip=(0.06, 0.1), travel=(0.05, 0.1)),
+    ),
 )

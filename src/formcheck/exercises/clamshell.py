@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import distance, joint_angle, midpoint
 
 
@@ -184,4 +184,9 @@ EXERCISE = Exercise(
         "camera and tilt it down.",
     ),
     description="Side-lying with knees bent, open the top knee like a clamshell, feet together.",
+    recognition=(
+        Template(torso_up=(10, 15), side_on=(0.5, 0.2), knee_bend=(95, 30), knee_up=(-0.1, 0.3),
+                 move_knee=(0.4, 0.25), move_ankle=(0.1, 0.15), move_wrist=(0.05, 0.15),
+                 travel=(0.05, 0.15)),
+    ),
 )

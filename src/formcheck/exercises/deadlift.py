@@ -28,7 +28,7 @@ import math
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, knee_angle_near, lean_back
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
 from formcheck.geometry import joint_angle
 
 
@@ -97,5 +97,11 @@ EXERCISE = Exercise(
         "The band and any weight are not tracked.",
     ),
     description="Hinge forward from the hips against a band's pull, back flat, knees soft; stand tall.",
-    extra={"segmentation": True, "overlays": {"back": back_line}},
+    segmentation=True,
+    overlays={"back": back_line},
+    recognition=(
+        Template(torso_up=(55, 25), torso_range=(50, 35), side_on=(0.3, 0.25), knee_bend=(165, 12),
+                 move_wrist=(0.9, 0.5), move_ankle=(0.4, 0.35), hands_up_max=(-0.9, 0.4),
+                 travel=(0.3, 0.3), knee_up=(-0.8, 0.25)),
+    ),
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, knee_valgus, lean_back, torso_length, trunk_lean
-from formcheck.exercises.spec import Check, Exercise, StepCounting
+from formcheck.exercises.spec import Check, Exercise, StepCounting, Template
 
 
 def feet_forward(body: Body) -> tuple[float, float]:
@@ -88,4 +88,8 @@ EXERCISE = Exercise(
         "The band itself is not tracked.",
     ),
     description="Band around the legs, slight forward lean: slow steps forward or back, pausing between.",
+    recognition=(
+        Template(torso_up=(72, 10), side_on=(0.15, 0.15), knee_bend=(145, 20), move_ankle=(0.5, 0.3),
+                 move_wrist=(0.1, 0.15), travel=(0.8, 0.8)),
+    ),
 )

@@ -23,7 +23,7 @@ import math
 
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, higher_arm_flexion, lean_back, near_elbow
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
 from formcheck.geometry import distance
 
 
@@ -82,4 +82,8 @@ EXERCISE = Exercise(
         "The lumbar curve itself is not seen; leaning back is used as its sign.",
     ),
     description="Kneeling tall, raise a ball overhead with straight arms, hold, lower slowly.",
+    recognition=(
+        Template(torso_up=(85, 8), side_on=(0.15, 0.2), knee_bend=(90, 20), knee_up=(-0.7, 0.3),
+                 hands_up_max=(0.9, 0.4), move_wrist=(1.2, 0.5), travel=(0.05, 0.15)),
+    ),
 )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, HoldTiming, Tolerance
+from formcheck.exercises.spec import Check, Exercise, HoldTiming, Template, Tolerance
 from formcheck.geometry import bend_below_line, elevation, joint_angle, tilt_from_vertical
 
 
@@ -181,4 +181,12 @@ EXERCISE = Exercise(
         "leg-lift variation); film from behind the feet for that.",
     ),
     description="Hold on forearms and toes with shoulders, hips and ankles in one line.",
+    recognition=(
+        Template(torso_up=(8, 10), side_on=(0.12, 0.12), knee_up=(-0.15, 0.2), knee_bend=(168, 12),
+                 hands_low=(0.6, 0.25), move_wrist=(0.05, 0.15), move_ankle=(0.05, 0.15),
+                 move_hip=(0.05, 0.12), travel=(0.05, 0.2)),
+        # the side plank relatives (Copenhagen plank), seen from the front
+        Template(torso_up=(28, 10), side_on=(0.5, 0.2), knee_up=(-0.4, 0.2), hands_low=(0.5, 0.3),
+                 move_hip=(0.03, 0.1), travel=(0.05, 0.15)),
+    ),
 )

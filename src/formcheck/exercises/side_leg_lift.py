@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from formcheck.body import Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting
-from formcheck.geometry import elevation, joint_angle
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.geometry import joint_angle
 
 
 def leg_opening(body: Body) -> float:
@@ -97,12 +97,6 @@ def pelvis_roll(body: Body) -> float:
     return float(np.mean(rolls)) if rolls else float("nan")
 
 
-def trunk_line_tilt(body: Body) -> float:
-    """Image angle of the trunk (hip mid -> shoulder mid) from horizontal, degrees; used to
-    tell lying from standing in the setup check."""
-    return float(elevation(body.mid("hip"), body.mid("shoulder")))
-
-
 EXERCISE = Exercise(
     id="side_leg_lift",
     name="Side-lying leg lift",
@@ -141,4 +135,11 @@ EXERCISE = Exercise(
         "movements toward the camera; raise the camera and tilt it down.",
     ),
     description="Lying on your side, lift the straight top leg and lower it slowly.",
+    recognition=(
+        Template(torso_up=(10, 15), side_on=(0.55, 0.25), knee_bend=(170, 12), move_ankle=(0.7, 0.4),
+                 move_wrist=(0.1, 0.2), travel=(0.05, 0.15)),
+        # the standing relative (standing side leg raise)
+        Template(torso_up=(80, 10), side_on=(0.5, 0.2), knee_bend=(172, 8), move_ankle=(1.5, 0.6),
+                 move_hip=(0.1, 0.1), travel=(0.1, 0.2), knee_up=(-0.9, 0.2)),
+    ),
 )

@@ -7,17 +7,27 @@ Metrics are plain functions ``Body -> float`` (NaN when they cannot be measured)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Literal
 
 from formcheck.body import Body
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Metric = Callable[[Body], float]
 SideOf = Callable[[Body], "str | None"]
 #: Where the camera looks at the body from (see :attr:`formcheck.body.Body.view`).
 View = Literal["side", "front", "oblique", "end"]
 Phase = Literal["always", "rep", "top", "moving", "hold"]
+#: A patient's spinal caps (set by a therapist): ``flexion`` for a disc problem, ``extension``
+#: for spinal stenosis.
+CapKind = Literal["flexion", "extension"]
+#: A line drawn over the annotated video: ``Body -> (N, 2)`` pixel polyline (x right, y down),
+#: e.g. the traced back outline.
+Overlay = Callable[[Body], "np.ndarray"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,11 @@ class RepCounting:
         return ((boundary.time_up_s < self.min_lift_s) or (boundary.top_pause_s < self.min_top_pause_s)
                 or (boundary.time_down_s < self.min_lower_s))
 
+    def top_from(self, boundary) -> float:
+        """The signal value from which a finished rep was at its top: within ``top_band`` of
+        its peak (``applies="top"`` checks are summarised over those frames)."""
+        return boundary.peak_value - self.top_band
+
 
 @dataclass(frozen=True)
 class RepStage:
@@ -211,6 +226,11 @@ class PhasedRepCounting:
         """Any stage faster than ``min_stage_s`` (``boundary.stage_s`` lists stage durations)."""
         return any(s < self.min_stage_s for s in getattr(boundary, "stage_s", ()))
 
+    def top_from(self, boundary) -> float:
+        """No single signal to find the top on: ``applies="top"`` checks are summarised over
+        every frame the counter called ``top``."""
+        return -math.inf
+
 
 #: Per-frame positions of the two feet along the walking axis: ``(left, right)`` in pixels,
 #: increasing toward :attr:`StepCounting.directions` [1]; NaN when a foot is not seen.
@@ -261,6 +281,10 @@ class StepCounting:
         duration = (boundary.end_ms - boundary.start_ms) / 1000.0
         return duration < self.min_step_s or pause < self.min_pause_s
 
+    def top_from(self, boundary) -> float:
+        """As :meth:`PhasedRepCounting.top_from`: every frame the counter called ``top``."""
+        return -math.inf
+
 
 @dataclass(frozen=True)
 class HoldTiming:
@@ -275,6 +299,42 @@ class HoldTiming:
     in_position: Callable[[Body], bool]
     min_hold_s: float = 2.0
     grace_s: float = 0.5
+
+
+#: A recognition feature's expected value and spread (a Gaussian's mean and standard
+#: deviation), in the feature's unit.
+Expect = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Template:
+    """What the first seconds of an exercise look like, for ``--exercise auto``: the expected
+    value of each recognition feature (:func:`formcheck.recognition.features` defines them and
+    their units: degrees, torso lengths, image pixels with y down). A feature left None is not
+    constrained by this template.
+
+    Written from the exercise's geometry: lying or on all fours the torso is near horizontal
+    (``torso_up`` small), standing near 90; side views have ``side_on`` below about 0.3, front
+    views above 0.4; on all fours the knees are about one thigh (0.8 torso) below the hips;
+    ``move_*`` are how far the limb that does the exercise travels relative to the pelvis.
+    """
+
+    torso_up: Expect | None = None
+    torso_range: Expect | None = None
+    side_on: Expect | None = None
+    knee_up: Expect | None = None
+    hands_low: Expect | None = None
+    hands_up_max: Expect | None = None
+    knee_bend: Expect | None = None
+    move_wrist: Expect | None = None
+    move_ankle: Expect | None = None
+    move_knee: Expect | None = None
+    move_hip: Expect | None = None
+    travel: Expect | None = None
+
+    def expected(self) -> dict[str, Expect]:
+        """Feature name -> (mean, spread) of the features this template constrains."""
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
 
 
 @dataclass(frozen=True)
@@ -299,10 +359,15 @@ class Exercise:
         cannot_see: what one camera cannot measure for this exercise (stated in setup/report).
         clearance: a yes/no question that must be answered yes before the set (deadlift: the
             guide forbids it during back pain); None when no clearance is needed. The library
-            API refuses to analyse without the confirmation and records it in the report.
-        extra: free-form options read by other stages: ``segmentation`` (bool: run the pose
-            model's person mask), ``overlays`` (name -> ``Body -> (N, 2)`` pixel polyline that
-            the annotated video draws, e.g. the traced back line).
+            API refuses to analyse without the confirmation and records it in the report, and
+            the review page offers to record a therapist's clearance for it.
+        recognition: what the start of a set looks like, for ``--exercise auto``: the
+            exercise's own :class:`Template` first, then any close relatives it should also
+            be recognised from (a test fails when a counted exercise has none).
+        caps: which check each of a patient's spinal caps governs (cap kind -> check id): a
+            cap tighter than that check's limit replaces it (:mod:`formcheck.limits`).
+        segmentation: the exercise needs the pose model's person mask (the back's outline).
+        overlays: lines the annotated video draws over the person (name -> :data:`Overlay`).
     """
 
     id: str
@@ -319,8 +384,17 @@ class Exercise:
     good_rep_cue: str = "Good rep."
     cannot_see: tuple[str, ...] = ()
     description: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
     clearance: str | None = None
+    recognition: tuple[Template, ...] = ()
+    caps: Mapping[CapKind, str] = field(default_factory=dict)
+    segmentation: bool = False
+    overlays: Mapping[str, Overlay] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ids = {c.id for c in self.checks}
+        unknown = sorted(cid for cid in self.caps.values() if cid not in ids)
+        if unknown:
+            raise ValueError(f"{self.id}: caps name checks it does not have: {', '.join(unknown)}")
 
     @property
     def kind(self) -> str:

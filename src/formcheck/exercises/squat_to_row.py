@@ -25,7 +25,8 @@ import numpy as np
 
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, knee_angle_near, lean_back, near_elbow, trunk_lean
-from formcheck.exercises.spec import Check, Exercise, PhasedRepCounting, RepCounting, RepStage
+from formcheck.exercises.spec import (Check, Exercise, PhasedRepCounting, RepCounting, RepStage,
+                                      Template)
 
 
 def knee_flexion(body: Body) -> float:
@@ -115,4 +116,8 @@ EXERCISE = Exercise(
         "Side-on, the knees caving in cannot be seen.",
     ),
     description="Squat down and up, then row the handles to your ribs; one of each is a rep.",
+    recognition=(
+        Template(torso_up=(65, 15), torso_range=(30, 20), side_on=(0.25, 0.15), knee_bend=(100, 25),
+                 move_hip=(0.5, 0.25), move_wrist=(0.5, 0.4), travel=(0.1, 0.3)),
+    ),
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from formcheck.body import Body
 from formcheck.exercises._measures import higher_arm_flexion, knee_angle_near, lean_back, near_elbow
-from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
 
 
 def pull(body: Body) -> float:
@@ -63,4 +63,9 @@ EXERCISE = Exercise(
         "The cable or band is not tracked.",
     ),
     description="With straight arms, pull a high cable down to your thighs and let it rise slowly.",
+    recognition=(
+        Template(torso_up=(84, 8), torso_range=(5, 8), side_on=(0.2, 0.12), knee_bend=(168, 10),
+                 hands_up_max=(0.2, 0.5), move_wrist=(1.0, 0.4), move_ankle=(0.05, 0.1),
+                 travel=(0.05, 0.15)),
+    ),
 )

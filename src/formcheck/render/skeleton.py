@@ -15,14 +15,11 @@ Frames and conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from formcheck.landmarks import NUM_LANDMARKS, Landmark
-
-if TYPE_CHECKING:
-    from .bodies import BodyModel
 
 # --------------------------------------------------------------------------------------------
 # Body proportions
@@ -305,8 +302,15 @@ def local_rotations(dofs: dict[str, float]) -> np.ndarray:
     return np.stack([rot_y(ry) @ rot_x(rx) @ rot_z(rz) for rx, ry, rz in angles])
 
 
+class Jointed(Protocol):
+    """What forward kinematics needs of a body model (:class:`~.bodies.BodyModel`)."""
+
+    def offsets(self) -> np.ndarray:
+        """(J, 3) rest offsets of every joint from its parent, metres, body frame."""
+
+
 def forward_kinematics(
-    dofs: dict[str, float], body: BodyModel, root_rot: np.ndarray, root_pos: np.ndarray
+    dofs: dict[str, float], body: Jointed, root_rot: np.ndarray, root_pos: np.ndarray
 ) -> Pose:
     """World frames of every joint of ``body`` (its skeleton: ``body.offsets()``). ``root_rot``
     (3, 3) maps body-frame vectors to world; ``root_pos`` (3,) is the world position of the

@@ -336,9 +336,5 @@ class RenderTruth(BaseModel):
         """(T,) one truth angle over all frames."""
         return np.array([f.angles.get(name, np.nan) for f in self.frames], dtype=float)
 
-    def landmarks_px_array(self) -> np.ndarray:
-        """(T, 33, 2) projected true landmarks."""
-        return np.array([f.landmarks_px for f in self.frames], dtype=float)
-
     def times_s(self) -> np.ndarray:
         return np.array([f.t_ms for f in self.frames], dtype=float) / 1000.0

@@ -6,7 +6,8 @@ Entry points: :func:`open_store`, :class:`Store` (the repository API), :class:`S
 Needs the ``store`` extra (SQLAlchemy, Alembic, fpdf2).
 """
 
-from formcheck.store.db import Store, StoreError, database_url, open_store
+from formcheck.store.db import Store, StoreError, open_store
+from formcheck.store.location import database_url
 from formcheck.store.recorder import SetRecorder, make_clips, save_analysis, source_key
 from formcheck.store.records import SavedSet
 

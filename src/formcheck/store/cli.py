@@ -1,12 +1,5 @@
-"""``formcheck sessions ...`` and ``formcheck batch``: thin Typer shells over the store.
-
-``formcheck/cli.py`` registers them::
-
-    app.add_typer(sessions_app, name="sessions")
-    app.command("batch")(batch)
-
-Until then (and in tests) ``python -m formcheck.store.cli sessions list`` runs the same commands.
-"""
+"""``formcheck sessions ...``: thin Typer shells over the store, registered by
+:mod:`formcheck.cli` (``app.add_typer(sessions_app, name="sessions")``)."""
 
 from __future__ import annotations
 
@@ -18,7 +11,7 @@ from typing import Annotated
 import typer
 
 from formcheck.errors import FormcheckError
-from formcheck.store.batch import batch
+from formcheck.store.db import open_store
 
 sessions_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                            help="Stored sessions for therapist review: list, show, export, delete.")
@@ -37,8 +30,6 @@ def _fail(message: str, code: int = 2) -> None:
 
 @contextlib.contextmanager
 def _store(db: str | None, data_dir: Path | None) -> Iterator:
-    from formcheck.store.db import open_store
-
     try:
         store = open_store(db, data_dir)
     except (FormcheckError, ValueError) as exc:
@@ -179,14 +170,3 @@ def patient_cmd(
             typer.echo(f"  {ex}: " + ", ".join(f"{c}={v:g}" for c, v in sorted(limits.items())))
         for kind, (cap, reason) in sorted(store.caps(pseudonym).items()):
             typer.echo(f"  {kind} cap: {cap:g} deg" + (f" ({reason})" if reason else ""))
-
-
-def _local_app() -> typer.Typer:
-    app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
-    app.add_typer(sessions_app, name="sessions")
-    app.command("batch")(batch)
-    return app
-
-
-if __name__ == "__main__":
-    _local_app()()

@@ -5,13 +5,9 @@ database is SQLite in the data folder by default; any SQLAlchemy URL works
 (``FORMCHECK_DATABASE_URL``, e.g. ``postgresql://user@host/formcheck``). Opening a store
 upgrades its schema to the newest migration and marks sets whose recorder died as interrupted.
 
-Where things live:
-
-- data folder: ``FORMCHECK_DATA_DIR``, else the SQLite file's folder when the URL names one,
-  else ``platformdirs.user_data_dir("formcheck")``;
-- database: ``FORMCHECK_DATABASE_URL``, else ``sqlite:///<data folder>/formcheck.db``;
-- clips: ``<data folder>/clips/<random folder per patient>/<random name>.mp4``, kept only on
-  this machine. Nothing a user types becomes a path.
+Where things live: the data folder and database URL as :mod:`formcheck.store.location` says;
+clips in ``<data folder>/clips/<random folder per patient>/<random name>.mp4``, kept only on
+this machine. Nothing a user types becomes a path.
 """
 
 from __future__ import annotations
@@ -29,11 +25,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
 from formcheck.errors import FormcheckError
+from formcheck.exercises import all_exercises, get_exercise
+from formcheck.limits import PatientLimits
 from formcheck.store import models as m
+from formcheck.store.location import DATABASE_URL_ENV, data_dir, database_url
+from formcheck.store.migrate import upgrade
 from formcheck.store.records import (
     CheckOverrules,
     ItemKind,
@@ -48,46 +49,15 @@ from formcheck.store.records import (
     SetSummary,
 )
 
-DATA_DIR_ENV = "FORMCHECK_DATA_DIR"
-DATABASE_URL_ENV = "FORMCHECK_DATABASE_URL"
-DB_FILE = "formcheck.db"
 #: An ``in_progress`` set with no write for this long is interrupted, even if its process lives
 #: (a closed browser leaves the app's server running).
 STALE_AFTER = dt.timedelta(minutes=30)
-#: Checks that obey a patient's spinal caps (a cat/cow-style exercise declares one of these).
-CAP_CHECK_IDS = {"flexion": ("flexion", "spine_flexion"), "extension": ("extension", "spine_extension")}
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class StoreError(FormcheckError):
     """The store cannot be opened, or a request names something that is not there."""
-
-
-def data_dir(explicit: str | os.PathLike[str] | None = None, url: str | None = None) -> Path:
-    if explicit is not None:
-        return Path(explicit)
-    if os.environ.get(DATA_DIR_ENV):
-        return Path(os.environ[DATA_DIR_ENV])
-    if url is not None:
-        u = make_url(url)
-        if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
-            return Path(u.database).resolve().parent
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("formcheck"))
-
-
-def database_url(url: str | None = None, folder: Path | None = None) -> str:
-    """The URL to use: ``url``, else ``FORMCHECK_DATABASE_URL``, else SQLite in the data folder.
-    ``postgresql://`` URLs are given the psycopg (3) driver."""
-    url = url or os.environ.get(DATABASE_URL_ENV)
-    if not url:
-        return f"sqlite:///{(folder or data_dir()) / DB_FILE}"
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
 
 
 def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None = None, *,
@@ -97,10 +67,6 @@ def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None 
     Raises:
         StoreError: the database cannot be reached or migrated.
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from formcheck.store.migrate import upgrade
-
     explicit_url = url or os.environ.get(DATABASE_URL_ENV)
     folder = data_dir(data_dir_, explicit_url)
     try:
@@ -287,8 +253,6 @@ class Store:
         Raises:
             ValueError: unknown exercise or check, or a value that is not a finite number.
         """
-        from formcheck.exercises import get_exercise
-
         ex = get_exercise(exercise)
         if check_id not in {c.id for c in ex.checks}:
             raise ValueError(f"{ex.id} has no check {check_id!r}")
@@ -332,13 +296,12 @@ class Store:
 
     def set_clearance(self, pseudonym: str, exercise: str, cleared_on: dt.date | None,
                       cleared_by: str | None = None, note: str | None = None) -> None:
-        """Record (``cleared_on`` None: withdraw) clearance for an exercise such as deadlift."""
-        from formcheck.exercises import all_exercises
-
+        """Record (``cleared_on`` None: withdraw) a therapist's clearance of the patient for an
+        exercise (those that declare a clearance question)."""
         ex_id = exercise.strip().lower()
         if not re.fullmatch(r"[a-z0-9_]{1,64}", ex_id):
             raise ValueError(f"not an exercise id: {exercise!r}")
-        if ex_id not in all_exercises() and ex_id != "deadlift":
+        if ex_id not in all_exercises():
             raise ValueError(f"unknown exercise {exercise!r}")
         by = clean_text(cleared_by, m.NAME_MAX, "therapist name")
         text = clean_text(note, m.NOTE_MAX, "note")
@@ -377,32 +340,14 @@ class Store:
                                                      m.Clearance.exercise == exercise.strip().lower()))
             return (row.cleared_on, row.cleared_by) if row else None
 
-    def limits_for(self, pseudonym: str, exercise: str) -> dict[str, float]:
-        """Limits to pass to :func:`formcheck.api.analyze` for this patient and exercise: their
-        own limits, with a flexion/extension cap applied to the exercise's matching check when
-        the cap is tighter. Empty for an unknown patient."""
-        from formcheck.exercises import get_exercise
-
-        ex = get_exercise(exercise)
+    def patient_limits(self, pseudonym: str) -> PatientLimits:
+        """The patient's own limits and caps, for :func:`formcheck.limits.effective_limits`;
+        empty for an unknown patient."""
         try:
-            own = self.limits(pseudonym).get(ex.id, {})
-            caps = self.caps(pseudonym)
+            return PatientLimits(self.limits(pseudonym),
+                                 {kind: cap for kind, (cap, _) in self.caps(pseudonym).items()})
         except StoreError:
-            return {}
-        checks = {c.id: c for c in ex.checks}
-        out = {cid: v for cid, v in own.items() if cid in checks}
-        for kind, (cap, _) in caps.items():
-            for cid in CAP_CHECK_IDS[kind]:
-                if cid in checks:
-                    out[cid] = min(out.get(cid, checks[cid].limit), cap)
-        return out
-
-    # -- recording ---------------------------------------------------------------------------
-    def recorder(self, patient: str, **kwargs: Any):
-        """A :class:`formcheck.store.recorder.SetRecorder` for ``patient``."""
-        from formcheck.store.recorder import SetRecorder
-
-        return SetRecorder(self, patient, **kwargs)
+            return PatientLimits()
 
     def reap_interrupted(self, stale_after: dt.timedelta = STALE_AFTER) -> int:
         """Mark ``in_progress`` sets whose recorder is gone (its process died on this machine, or
@@ -547,13 +492,6 @@ class Store:
                 for st in sess.sets)
             return SessionDetail(_session_summary(sess), sets)
 
-    def session_patient(self, session_id: int) -> PatientInfo:
-        with self.session() as s:
-            sess = s.get(m.Session, int(session_id))
-            if sess is None:
-                raise StoreError(f"no session with id {session_id}")
-            return _patient(sess.patient)
-
     def _item(self, row: m.Rep | m.Hold, kind: ItemKind, folder: str) -> ItemRecord:
         reviews = tuple(ReviewRecord(r.id, kind, row.id, r.check_id, r.verdict, r.note, r.reviewer,
                                      _aware(r.created_at)) for r in row.reviews)
@@ -596,37 +534,10 @@ class Store:
                 removed += 1
         return removed
 
-    def set_status_counts(self) -> dict[str, int]:
-        with self.session() as s:
-            return dict(s.execute(select(m.ExerciseSet.status, func.count()).group_by(m.ExerciseSet.status)).all())
 
-    def prune_clips(self) -> int:
-        """Remove clip files no rep or hold refers to (after a crash between the two)."""
-        with self.session() as s:
-            known = {(p.clip_folder) for p in s.scalars(select(m.Patient))}
-            used = {(f, n) for model in (m.Rep, m.Hold) for f, n in s.execute(
-                _items_query(model, m.Patient.clip_folder, model.clip_name, entity=False)
-                .join(m.Patient, m.Session.patient_id == m.Patient.id).where(model.clip_name.is_not(None)))}
-        removed = 0
-        if not self.clips_dir.is_dir():
-            return 0
-        for folder in self.clips_dir.iterdir():
-            if not folder.is_dir():
-                continue
-            if folder.name not in known:
-                removed += sum(1 for _ in folder.iterdir())
-                shutil.rmtree(folder)
-                continue
-            for f in folder.iterdir():
-                if (folder.name, f.name) not in used:
-                    f.unlink()
-                    removed += 1
-        return removed
-
-
-def _items_query(model: type, *columns: Any, entity: bool = True):
+def _items_query(model: type, *columns: Any):
     """SELECT reps or holds (with ``columns``) joined to their set and session."""
-    return (select(*((model,) if entity else ()), *columns).select_from(model)
+    return (select(model, *columns).select_from(model)
             .join(m.ExerciseSet, model.set_id == m.ExerciseSet.id)
             .join(m.Session, m.ExerciseSet.session_id == m.Session.id))
 

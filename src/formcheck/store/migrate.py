@@ -14,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
+from formcheck.store.location import database_url
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -35,8 +37,6 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from formcheck.store.db import database_url
-
     parser = argparse.ArgumentParser(prog="python -m formcheck.store.migrate")
     parser.add_argument("action", choices=("upgrade", "current", "revision"))
     parser.add_argument("-m", "--message", default="change")

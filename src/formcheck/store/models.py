@@ -18,7 +18,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     JSON,
@@ -34,13 +34,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from formcheck.exercises.spec import CapKind
+
 #: Set statuses. ``in_progress`` sets whose recorder died are turned into ``interrupted`` when a
 #: store is opened (see :func:`formcheck.store.db.reap_interrupted`).
 SET_STATUSES = ("in_progress", "complete", "interrupted", "pain_stopped")
 #: Review verdicts: the therapist agrees with a flag, overrules it (not a fault), or only notes.
 VERDICTS = ("agree", "overrule", "note")
 #: Per-patient caps on spinal range (herniated disc -> flexion, spinal stenosis -> extension).
-CAP_KINDS = ("flexion", "extension")
+CAP_KINDS: tuple[CapKind, ...] = get_args(CapKind)
 
 PSEUDONYM_MAX = 64
 NOTE_MAX = 2000

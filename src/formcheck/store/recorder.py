@@ -3,12 +3,13 @@
 :class:`SetRecorder` commits each rep or hold in its own transaction the moment it is added, so
 a crash, a killed process or a closed browser loses at most the rep in progress; the set then
 stays ``in_progress`` until the next :func:`~formcheck.store.open_store` marks it
-``interrupted``. Typical live use::
+``interrupted``. Typical live use, with a :class:`formcheck.coach.LiveCoach`::
 
-    with store.recorder("P-017", source="camera") as rec:
+    with SetRecorder(store, "P-017", source="camera") as rec:
         rec.start_set("plank")
-        ...                      # per frame: rec.observe(frame_result); rec.sync(coach.analyzer)
-        rec.finish(report)       # or rec.pain_stop(t_s) when the patient taps "it hurts"
+        coach = LiveCoach("plank", on_rep=rec.add_hold)   # add_rep for exercises counted in reps
+        ...                      # per frame: rec.observe(coach.step(image, t_ms))
+        rec.finish(coach.finish())   # or rec.pain_stop(t_s) when the patient taps "it hurts"
 
 :func:`save_analysis` stores a finished :func:`formcheck.api.analyze` run the same way and cuts
 the flagged-rep clips.
@@ -19,11 +20,15 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 
+from formcheck import __version__
+from formcheck.errors import UnknownExerciseError
+from formcheck.exercises import get_exercise
 from formcheck.store import models as m
 from formcheck.store.clips import ClipWindow, clip_window, cut_clips
 from formcheck.store.db import Store, StoreError, clean_text, open_store, owner_id
@@ -31,12 +36,29 @@ from formcheck.store.records import SavedSet
 from formcheck.store.series import FrameSeries, worst_time
 
 if TYPE_CHECKING:
-    from formcheck.api import AnalysisOutputs
-    from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
     from formcheck.exercises.spec import Exercise
-    from formcheck.report import HoldReport, RepReport, SessionReport
+    from formcheck.report import AnalysisOutputs, HoldReport, RepReport, SessionReport
 
 SOURCES = ("video", "camera", "landmarks", "batch")
+
+
+class _Reading(Protocol):
+    @property
+    def value(self) -> float: ...
+
+
+class MeasuredFrame(Protocol):
+    """What the recorder keeps of a frame (the engine's ``FrameResult`` is one): its time, the
+    rep signal and each check's value."""
+
+    @property
+    def t_ms(self) -> int: ...
+
+    @property
+    def signal(self) -> float: ...
+
+    @property
+    def readings(self) -> Mapping[str, _Reading]: ...
 
 
 class SetRecorder:
@@ -63,8 +85,6 @@ class SetRecorder:
         self.source_key = source_key
         self.session_id: int | None = None
         self.set_id: int | None = None
-        self._exercise: Exercise | None = None
-        self._limits: dict[str, float] = {}
         self._reps: dict[int, int] = {}   # rep index -> row id
         self._holds: dict[int, int] = {}
         self._series: FrameSeries | None = None
@@ -94,9 +114,6 @@ class SetRecorder:
         ``exercise`` is an id or an :class:`Exercise`; for an id formcheck does not know (a
         report from another version) pass ``exercise_name``, ``kind`` and ``check_ids``.
         """
-        from formcheck.errors import UnknownExerciseError
-        from formcheck.exercises import get_exercise
-
         if self._open:
             raise RuntimeError("a set is already being recorded: finish it first")
         ex: Exercise | None
@@ -113,19 +130,16 @@ class SetRecorder:
         name = exercise_name or (ex.name if ex else ex_id)
         kind = kind or (ex.kind if ex else "none")
         ids = check_ids if check_ids is not None else [c.id for c in ex.checks] if ex else []
-        self._exercise = ex
-        self._limits = dict(limits or {})
-        if ex is not None:
-            self._limits = {**{c.id: c.limit for c in ex.checks}, **self._limits}
+        limits = {**({c.id: c.limit for c in ex.checks} if ex else {}), **(limits or {})}
         with self.store.session() as s, s.begin():
             if self.session_id is None:
                 sess = m.Session(patient_id=self.patient.id, source=self.source, source_name=self.source_name,
-                                 source_key=self.source_key, formcheck_version=_version())
+                                 source_key=self.source_key, formcheck_version=__version__)
                 s.add(sess)
                 s.flush()
                 self.session_id = sess.id
             st = m.ExerciseSet(session_id=self.session_id, exercise=str(ex_id), exercise_name=name, kind=kind,
-                               status="in_progress", owner=owner_id(), limits=self._limits)
+                               status="in_progress", owner=owner_id(), limits=limits)
             s.add(st)
             s.flush()
             self.set_id = st.id
@@ -136,44 +150,22 @@ class SetRecorder:
         return self.set_id
 
     # -- per frame ---------------------------------------------------------------------------
-    def observe(self, result: FrameResult) -> None:
+    def observe(self, frame: MeasuredFrame) -> None:
         """Keep this frame's metric values, to cut each rep's series from (for its plot)."""
         if self._series is None:
             return
-        values = {cid: r.value for cid, r in result.readings.items()}
-        values["signal"] = result.signal
-        self._series.append(result.t_ms, values)
+        values = {cid: r.value for cid, r in frame.readings.items()}
+        values["signal"] = frame.signal
+        self._series.append(frame.t_ms, values)
 
-    def on_frame(self, video_frame: object, pose_frame: object, result: FrameResult) -> None:
+    def on_frame(self, video_frame: object, pose_frame: object, result: MeasuredFrame) -> None:
         """An ``on_frame`` callback for :func:`formcheck.api.analyze`."""
         self.observe(result)
 
-    def sync(self, analyzer: Analyzer) -> int:
-        """Record the reps and holds ``analyzer`` finished since the last call (cheap when there
-        are none: call it every frame). Returns how many were added."""
-        added = 0
-        for r in analyzer.reps[len(self._reps):] if len(analyzer.reps) > len(self._reps) else ():
-            if r.index not in self._reps:
-                self.add_rep(r)
-                added += 1
-        for h in analyzer.holds[len(self._holds):] if len(analyzer.holds) > len(self._holds) else ():
-            if h.index not in self._holds:
-                self.add_hold(h)
-                added += 1
-        return added
-
     # -- items -------------------------------------------------------------------------------
-    def add_item(self, item: RepReport | RepResult | HoldReport | HoldResult) -> int:
-        """:meth:`add_rep` or :meth:`add_hold`, by type: the callback for an ``on_rep`` hook."""
-        from formcheck.engine import HoldResult
-        from formcheck.report import HoldReport
-
-        return self.add_hold(item) if isinstance(item, HoldReport | HoldResult) else self.add_rep(item)
-
-    def add_rep(self, rep: RepReport | RepResult, series: dict[str, Any] | None = None) -> int:
-        """Store one finished rep (a report's :class:`RepReport` or the engine's
-        :class:`RepResult`) and commit. Adding the same index again updates it."""
-        r = self._rep_report(rep)
+    def add_rep(self, r: RepReport, series: dict[str, Any] | None = None) -> int:
+        """Store one finished rep (as the report shows it: an ``on_rep`` callback gives it) and
+        commit. Adding the same index again updates it."""
         self._require_open(allow_closed=True)
         data = dict(index=r.index, start_s=r.start_s, end_s=r.end_s, peak_s=r.peak_s, side=r.side,
                     range=_num(r.range), range_unit=r.range_unit or None, time_up_s=r.time_up_s,
@@ -182,9 +174,8 @@ class SetRecorder:
                     score=r.score)
         return self._upsert(m.Rep, self._reps, data, series)
 
-    def add_hold(self, hold: HoldReport | HoldResult, series: dict[str, Any] | None = None) -> int:
+    def add_hold(self, h: HoldReport, series: dict[str, Any] | None = None) -> int:
         """Store one finished hold and commit."""
-        h = self._hold_report(hold)
         self._require_open(allow_closed=True)
         data = dict(index=h.index, start_s=h.start_s, end_s=h.end_s, duration_s=h.duration_s,
                     good_form_s=h.good_form_s, longest_good_s=h.longest_good_s, metrics=_json_nums(h.metrics),
@@ -273,20 +264,6 @@ class SetRecorder:
             raise RuntimeError("call start_set() first")
         if not self._open and not allow_closed:
             raise RuntimeError("this set is already finished")
-
-    def _rep_report(self, rep: RepReport | RepResult) -> RepReport:
-        from formcheck.report import RepReport, rep_report
-
-        if isinstance(rep, RepReport):
-            return rep
-        if self._exercise is None:
-            raise ValueError("an engine RepResult needs the exercise: start_set() with a known exercise")
-        return rep_report(rep, self._exercise, self._limits)
-
-    def _hold_report(self, hold: HoldReport | HoldResult) -> HoldReport:
-        from formcheck.report import HoldReport, hold_report
-
-        return hold if isinstance(hold, HoldReport) else hold_report(hold, self._limits)
 
 
 # -- clips ---------------------------------------------------------------------------------
@@ -393,11 +370,3 @@ def _num(x: float | None) -> float | None:
 
 def _json_nums(d: dict[str, float | None]) -> dict[str, float | None]:
     return {k: _num(v) for k, v in d.items()}
-
-
-def _version() -> str:
-    from formcheck import __version__
-
-    return __version__
-
-

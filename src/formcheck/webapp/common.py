@@ -23,9 +23,6 @@ from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Exercise
 from formcheck.report import CheckSummary, SessionReport
 
-#: The registry id of the automatic exercise choice, offered first when an exercise module
-#: declares it.
-AUTO_ID = "auto"
 #: Pose tracking without checks: kept in the list, but last.
 POSE_ONLY_ID = "pose_only"
 
@@ -35,13 +32,11 @@ LINE_COLOUR = "#1f6fb2"
 
 # -- exercises -----------------------------------------------------------------------------------
 def exercise_ids() -> list[str]:
-    """Registry ids in the order the pickers show them: ``auto`` (if declared) first, then the
-    exercises by display name, then ``pose_only``."""
+    """Registry ids in the order the pickers show them: the exercises by display name, then
+    ``pose_only``."""
     catalogue = all_exercises()
-    middle = sorted((i for i in catalogue if i not in (AUTO_ID, POSE_ONLY_ID)),
-                    key=lambda i: catalogue[i].name.lower())
-    return ([AUTO_ID] if AUTO_ID in catalogue else []) + middle + (
-        [POSE_ONLY_ID] if POSE_ONLY_ID in catalogue else [])
+    middle = sorted((i for i in catalogue if i != POSE_ONLY_ID), key=lambda i: catalogue[i].name.lower())
+    return [*middle, POSE_ONLY_ID]
 
 
 def exercise_label(exercise_id: str) -> str:

@@ -343,14 +343,20 @@ def _limits_form(store, patient: str) -> None:
                                value=float(caps.get("flexion", (0.0, None))[0]))
         ext = c2.number_input("Extension cap, deg (spinal stenosis; 0 = none)", min_value=0.0, max_value=180.0,
                               value=float(caps.get("extension", (0.0, None))[0]))
-        cleared = store.clearance(patient, "deadlift")
-        ok = st.checkbox("Cleared for deadlifts", value=cleared is not None)
-        when = st.date_input("Cleared on", value=cleared[0] if cleared else dt.date.today())
+        answers = {}
+        for needs in (e for e in all_exercises().values() if e.clearance):
+            cleared = store.clearance(patient, needs.id)
+            ok = st.checkbox(f"Cleared for: {needs.name}", value=cleared is not None, help=needs.clearance,
+                             key=f"cleared-{patient}-{needs.id}")
+            when = st.date_input("Cleared on", value=cleared[0] if cleared else dt.date.today(),
+                                 key=f"cleared-on-{patient}-{needs.id}")
+            answers[needs.id] = when if ok else None
         if st.form_submit_button("Save caps and clearance"):
             by = st.session_state.get("reviewer") or None
             store.set_cap(patient, "flexion", flex or None, reason="herniated disc", set_by=by)
             store.set_cap(patient, "extension", ext or None, reason="spinal stenosis", set_by=by)
-            store.set_clearance(patient, "deadlift", when if ok else None, cleared_by=by)
+            for ex_id, when in answers.items():
+                store.set_clearance(patient, ex_id, when, cleared_by=by)
             st.toast("Saved.")
 
 

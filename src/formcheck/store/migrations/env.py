@@ -1,6 +1,6 @@
 """Alembic environment for the session store.
 
-Run programmatically by :func:`formcheck.store.db.upgrade`, which hands over an open connection in
+Run programmatically by :func:`formcheck.store.migrate.upgrade`, which hands over an open connection in
 ``config.attributes["connection"]``. To write a new revision after changing ``models.py``::
 
     python -m formcheck.store.migrate revision -m "what changed"

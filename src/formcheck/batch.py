@@ -11,6 +11,7 @@
 - With ``--save --patient P`` each finished clip is stored as a session of P (saving the same
   file twice is a no-op), using P's own limits.
 
+The ``formcheck batch`` command (:mod:`formcheck.cli`) is a thin shell over :func:`run_batch`;
 ``docs/batch.md`` describes running the same job on a cluster (Ray or Dask).
 """
 
@@ -21,16 +22,21 @@ import json
 import multiprocessing
 import os
 import re
-import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+from formcheck import api
+from formcheck.capture import VIDEO_SUFFIXES
+from formcheck.config import Settings
+from formcheck.errors import FormcheckError, InputError
+from formcheck.exercises import get_exercise
+from formcheck.limits import PatientLimits
+from formcheck.report import AnalysisOutputs, SessionReport
 
 DONE_MARKER = ".formcheck-done.json"
 SUMMARY_NAME = "batch-summary.json"
@@ -76,8 +82,6 @@ class BatchSummary:
 
 def find_clips(folder: Path, recursive: bool = False) -> list[Path]:
     """Video files in ``folder`` (sorted; hidden files skipped)."""
-    from formcheck.capture import VIDEO_SUFFIXES
-
     pattern = "**/*" if recursive else "*"
     return sorted(p for p in folder.glob(pattern)
                   if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".") and p.is_file())
@@ -120,20 +124,17 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def analyse_one(job: BatchJob, exercise: str, settings: Any, model: str | None,
-                limits: dict[str, float], write_video: bool) -> ClipResult:
+def analyse_one(job: BatchJob, exercise: str, settings: Settings, model: str | None,
+                limits: Mapping[str, float], patient: PatientLimits | None, write_video: bool) -> ClipResult:
     """Analyse one clip (runs in a worker process). Never raises for a bad clip: the error is
     in the result."""
-    from formcheck import api
-    from formcheck.errors import FormcheckError
-
     t0 = time.perf_counter()
     result = ClipResult(str(job.clip), str(job.out), "failed")
     try:
         if job.size > MAX_INPUT_BYTES:
             raise FormcheckError(f"{job.clip.name}: too big ({job.size} bytes, at most {MAX_INPUT_BYTES})")
         report, _ = api.analyze(job.clip, exercise, job.out, settings=settings, model=model,
-                                limits=limits, write_video=write_video)
+                                limits=limits, patient=patient, write_video=write_video)
         if report.frames_with_person == 0:
             raise FormcheckError(f"no person was found in any of the {report.frames_total} frames")
         result.reps, result.holds, result.score = len(report.reps), len(report.holds), report.set_score
@@ -150,21 +151,20 @@ def analyse_one(job: BatchJob, exercise: str, settings: Any, model: str | None,
 
 
 def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathLike[str], *,
-              workers: int = 1, settings: Any = None, model: str | None = None,
-              limits: dict[str, float] | None = None, write_video: bool = True, recursive: bool = False,
+              workers: int = 1, settings: Settings | None = None, model: str | None = None,
+              limits: Mapping[str, float] | None = None, write_video: bool = True, recursive: bool = False,
               save: bool = False, patient: str | None = None, store: Any = None,
               on_result: Callable[[ClipResult, int, int], None] | None = None) -> BatchSummary:
     """Analyse every clip in ``folder`` with ``workers`` processes (1: in this process).
 
-    ``on_result(result, finished, total)`` is called as each clip ends (skipped ones too).
+    ``limits`` override every clip's limits; with a ``patient`` (pseudonym) their own limits
+    and caps apply too (:func:`formcheck.limits.effective_limits`), read from ``store`` (the
+    default store when None). ``on_result(result, finished, total)`` is called as each clip
+    ends (skipped ones too).
 
     Raises:
         InputError: ``folder`` is not a folder. UnknownExerciseError. StoreError (``save``).
     """
-    from formcheck.config import Settings
-    from formcheck.errors import InputError
-    from formcheck.exercises import get_exercise
-
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
@@ -175,11 +175,10 @@ def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathL
         raise ValueError("--save needs --patient")
     settings = settings or Settings()
     if patient and store is None:
-        from formcheck.store.db import open_store
+        from formcheck.store import open_store  # the store extra, needed only for a patient
 
         store = open_store()
-    if patient:
-        limits = {**store.limits_for(patient, ex.id), **(limits or {})}
+    patient_limits = store.patient_limits(patient) if patient else None
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     jobs = plan(folder, out, recursive)
@@ -219,7 +218,7 @@ def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathL
         if on_result is not None:
             on_result(result, len(summary.results), total)
 
-    args = (ex.id, settings, str(model) if model else None, dict(limits or {}), write_video)
+    args = (ex.id, settings, str(model) if model else None, dict(limits or {}), patient_limits, write_video)
     if workers == 1:
         for job in todo:
             finished(analyse_one(job, *args), job)
@@ -266,80 +265,12 @@ def _run_pool(todo: list[BatchJob], args: tuple, workers: int,
 
 
 def _save(job: BatchJob, result: ClipResult, patient: str, store: Any) -> int:
-    from formcheck.api import FRAMES_NAME, REPORT_NAME, VIDEO_NAME, AnalysisOutputs
-    from formcheck.report import SessionReport
-    from formcheck.store.recorder import save_analysis, source_key
+    from formcheck.store import save_analysis, source_key
 
-    report = SessionReport.model_validate_json((job.out / REPORT_NAME).read_text(encoding="utf-8"))
-    video = job.out / VIDEO_NAME
-    outputs = AnalysisOutputs(job.out / REPORT_NAME, job.out / FRAMES_NAME, video if video.is_file() else None, None)
+    report = SessionReport.model_validate_json((job.out / api.REPORT_NAME).read_text(encoding="utf-8"))
+    video = job.out / api.VIDEO_NAME
+    outputs = AnalysisOutputs(job.out / api.REPORT_NAME, job.out / api.FRAMES_NAME,
+                              video if video.is_file() else None, None)
     saved = save_analysis(report, outputs, patient=patient, store=store, source="batch",
                           source_key=source_key(job.clip))
     return saved.session_id
-
-
-# -- the command ---------------------------------------------------------------------------
-def batch(
-    folder: Annotated[Path, typer.Argument(help="folder of video clips")],
-    exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one sub-folder per clip)")],
-    workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="parallel processes")] = 1,
-    save: Annotated[bool, typer.Option("--save", help="store each result as a session of --patient")] = False,
-    patient: Annotated[str | None, typer.Option("--patient", "-p",
-                                                   help="patient pseudonym (their own limits are used)")] = None,
-    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="also look in sub-folders")] = False,
-    no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated videos (faster)")] = False,
-    model: Annotated[Path | None, typer.Option(help="pose model .task file")] = None,
-    config: Annotated[Path | None, typer.Option(help="settings TOML")] = None,
-    db: Annotated[str | None, typer.Option("--db", envvar="FORMCHECK_DATABASE_URL",
-                                              help="database URL for --save")] = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="FORMCHECK_DATA_DIR",
-                                                     help="data folder for --save")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-) -> None:
-    """Analyse every clip in FOLDER in parallel. Re-running skips clips already done; a bad clip
-    is reported at the end and the rest go on (exit status 1 if any failed)."""
-    from tqdm import tqdm
-
-    from formcheck.config import Settings
-    from formcheck.errors import FormcheckError
-
-    if save and not patient:
-        typer.echo("formcheck: error: --save needs --patient PSEUDONYM", err=True)
-        raise typer.Exit(2)
-    bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
-
-    def on_result(r: ClipResult, n: int, total: int) -> None:
-        bar.total = total
-        bar.update(n - bar.n)
-        if r.status == "failed" and not quiet:
-            bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
-
-    store = None
-    try:
-        settings = Settings.load(config)
-        if patient:
-            from formcheck.store.db import open_store
-
-            store = open_store(db, data_dir)
-        summary = run_batch(folder, exercise, out, workers=workers, settings=settings, model=model,
-                            write_video=not no_video, recursive=recursive, save=save, patient=patient,
-                            store=store, on_result=on_result)
-    except (FormcheckError, ValueError) as exc:
-        bar.close()
-        typer.echo(f"formcheck: error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        if store is not None:
-            store.close()
-    bar.close()
-    typer.echo(f"{len(summary.results)} clips in {summary.seconds:.1f}s: {summary.count('done')} analysed, "
-               f"{summary.count('skipped')} already done, {len(summary.failed)} failed"
-               + (f"; saved for {patient}" if save else "") + f"; results in {out}")
-    if not summary.results:
-        typer.echo(f"formcheck: warning: no video files in {folder}", err=True)
-    for r in summary.failed:
-        error = r.error or "unknown error"
-        typer.echo(f"  failed: {error if error.startswith(r.clip) else f'{r.clip}: {error}'}")
-    if summary.failed:
-        raise typer.Exit(1)
