@@ -56,6 +56,7 @@ from formcheck.config import Settings
 from formcheck.engine import Analyzer
 from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Check, Exercise, RepCounting
+from formcheck.limits import effective_limits
 from formcheck.render import BODY_MODELS, BODY_PRESETS, MOTIONS, RenderTruth, load_truth
 from formcheck.render.motions import FaultDef, engine_view
 from formcheck.smoothing import make_smoother
@@ -157,15 +158,11 @@ def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[s
     return jobs
 
 
-def _segmentation(ex: Exercise) -> bool:
-    return bool(getattr(ex, "segmentation", False) or ex.extra.get("segmentation"))
-
-
 def _work(job: tuple[Scene, dict[str, float]]) -> str:
     scene, faults = job
     ex = all_exercises()[scene.exercise]
     try:
-        return str(clip(scene, faults, _segmentation(ex)))
+        return str(clip(scene, faults, ex.segmentation))
     except ValueError as exc:  # a pose the renderer cannot reach
         return f"error: {clip_path(scene, faults).name}: {exc}"
 
@@ -187,7 +184,7 @@ class Replay:
 
 
 def replay(video: Path, ex: Exercise, settings: Settings) -> Replay:
-    analyzer: Analyzer = make_analyzer(ex, settings, None)
+    analyzer: Analyzer = make_analyzer(ex, settings, effective_limits(ex, settings))
     smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
     t, sig, values = [], [], defaultdict(list)
     for raw in poses(video):
