@@ -91,8 +91,9 @@ ALL_FAULTS = [(m.name, f.check_id, f.default) for m in MOTIONS.values() for f in
 def test_every_declared_fault_moves_its_metrics_by_exactly_its_value(exercise, fault, value):
     anim = animator(exercise, [(fault, value)], seconds=8)
     correct = animator(exercise, seconds=8)
-    t = 2.0
-    if anim.reps:
+    # a hold fault is solved on the start pose, a rep fault at its peak
+    t = 2.0 if not anim.reps else anim.reps[0].start / 2
+    if anim.reps and MOTIONS[exercise].faults[fault].envelope == "rep":
         names = [name for name, _ in MOTIONS[exercise].keyframes()]
         peak = MOTIONS[exercise].faults[fault].peak
         t = anim.reps[0].segments[names.index(peak) if peak else 0].peak

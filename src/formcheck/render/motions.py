@@ -321,6 +321,14 @@ BRIDGE = Motion(
     },
 )
 
+#: Straight-arm exercises: the elbows bend (value: their flexion, 0 = straight), growing with
+#: the rep.
+_ELBOWS_BEND = FaultDef(
+    "arms_straight", "deg",
+    (Drive("elbow_flexion_deg", {"elbow_flex_l": 1.0, "elbow_flex_r": 1.0}, mode="absolute"),),
+    "rep", "the elbows bend during the rep (value: their flexion at the rep's peak, 0 = straight)", 40,
+)
+
 _STANDING_VIEWS = {"side": ("lateral",), "front": ("belly",), "oblique": ("lateral", "belly")}
 _STANDING_HEIGHTS = {"side": (0.8, 1.3), "front": (0.9, 1.4), "oblique": (0.9, 1.4)}
 _FEET = (("ankle_l", "ankle_r"),)
@@ -358,8 +366,16 @@ SIDE_LEG_LIFT = Motion(
             (Drive("leg_forward_deg", {"hip_flex_{s}": 1.0}, mode="absolute"),),
             "rep", "the lifted leg drifts forward of the body line (hip flexes)", 20,
         ),
+        "too_high": FaultDef(
+            "too_high", "deg",
+            (Drive("leg_abduction_deg", {"hip_abd_{s}": 1.0}, mode="absolute"),),
+            "rep", "the top leg lifts past the hip's range (value: its abduction at the top)", 60,
+        ),
     },
 )
+
+#: Cat/cow: the pelvis tilts against the thorax and the hips unbend as much (the thighs stay put).
+_LUMBAR_BEND = {"pelvis_tilt": -0.6, "hip_flex_l": -0.6, "hip_flex_r": -0.6, "spine_flex": 0.6}
 
 CAT_COW = Motion(
     name="cat_cow",
@@ -382,14 +398,35 @@ CAT_COW = Motion(
     anchors=BIRD_DOG.anchors,
     views=_FLOOR_VIEWS,
     camera_height=_FLOOR_HEIGHTS,
-    metrics=("lumbar_flexion_deg", "torso_elevation_deg", *_LEGS),
+    metrics=("lumbar_flexion_deg", "torso_elevation_deg", "hands_from_vertical_deg",
+             "thighs_from_vertical_deg", *_LEGS),
     faults={
-        "flexion_range": FaultDef(
-            "flexion_range", "deg",
-            (Drive("lumbar_flexion_deg", {"pelvis_tilt": -0.6, "hip_flex_l": -0.6, "hip_flex_r": -0.6,
-                                           "spine_flex": 0.6}),),
-            "rep", "extra lumbar flexion at the cat pose, beyond the textbook range (for testing "
-            "a flexion cap)", 10,
+        "spine_flexion": FaultDef(
+            "spine_flexion", "deg",
+            (Drive("lumbar_flexion_deg", _LUMBAR_BEND, mode="absolute"),),
+            "rep", "the cat rounds the low back to the value (lumbar flexion past neutral), for "
+            "testing a flexion cap", 40, peak="flex",
+        ),
+        "spine_extension": FaultDef(
+            "spine_extension", "deg",
+            (Drive("lumbar_flexion_deg", _LUMBAR_BEND, mode="absolute", sign=-1.0),),
+            "rep", "the cow hollows the low back to the value (lumbar extension past neutral), "
+            "for testing an extension cap", 30, peak="extend",
+        ),
+        "hands_under_shoulders": FaultDef(
+            "hands_under_shoulders", "deg",
+            (Drive("hands_from_vertical_deg", {"shoulder_flex_l": 1.0, "shoulder_flex_r": 1.0},
+                   mode="absolute"),),
+            "hold", "the hands are placed ahead of the shoulders (negative: behind them)", 25,
+        ),
+        "knees_under_hips": FaultDef(
+            "knees_under_hips", "deg",
+            # the shins keep their angle to the floor: the knee bends as much as the hip
+            (Drive("thighs_from_vertical_deg", {"hip_flex_l": 1.0, "hip_flex_r": 1.0,
+                                                "knee_flex_l": 1.0, "knee_flex_r": 1.0},
+                   mode="absolute"),),
+            "hold", "the knees are placed ahead of the hips, toward the hands (negative: behind "
+            "them)", 25,
         ),
     },
 )
@@ -416,16 +453,29 @@ DEADLIFT = Motion(
     camera_height=_STANDING_HEIGHTS,
     metrics=("trunk_lean_deg", "lumbar_flexion_deg", "arm_elevation_deg", *_LEGS),
     faults={
-        "spine_neutral": FaultDef(
-            "spine_neutral", "deg",
+        "back_rounding": FaultDef(
+            "back_rounding", "deg",
             (Drive("lumbar_flexion_deg", {"spine_flex": 0.6, "thorax_flex": 0.4}),),
             "rep", "the back rounds during the hinge (negative: arches)", 20,
         ),
-        "straight_legs": FaultDef(
-            "straight_legs", "deg",
+        "knees_soft": FaultDef(
+            "knees_soft", "deg",
             (Drive("knee_angle_left_deg", {"knee_flex_l": -1.0, "knee_flex_r": -1.0,
-                                            "ankle_pf_l": 1.0, "ankle_pf_r": 1.0}),),
-            "rep", "the knees straighten during the hinge (knee angle opens by the value)", 15,
+                                            "ankle_pf_l": 1.0, "ankle_pf_r": 1.0}, mode="absolute"),),
+            "rep", "the knees straighten during the hinge (value: the knee angle at the bottom, "
+            "180 = straight)", 175,
+        ),
+        "hands_close": FaultDef(
+            "hands_close", "deg",
+            (Drive("arm_elevation_deg", {"shoulder_flex_l": 1.0, "shoulder_flex_r": 1.0},
+                   mode="absolute"),),
+            "rep", "the arms swing forward, hands away from the legs (value: the arms' angle "
+            "from hanging straight down at the bottom)", 25,
+        ),
+        "lean_back": FaultDef(
+            "lean_back", "deg",
+            (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
+            "hold", "standing tall, the trunk leans back (the low back arching) by the value", 15,
         ),
     },
 )
@@ -448,17 +498,19 @@ STRAIGHT_ARM_PULLDOWN = Motion(
     anchors=("ankle_l", "ankle_r"),
     views=_STANDING_VIEWS,
     camera_height=_STANDING_HEIGHTS,
-    metrics=("trunk_lean_deg", "arm_elevation_deg", *_ARMS, *_LEGS),
+    metrics=("trunk_lean_deg", "arm_elevation_deg", "elbow_flexion_deg", *_ARMS, *_LEGS),
     faults={
         "lean_back": FaultDef(
             "lean_back", "deg",
             (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
             "rep", "the trunk leans back (lumbar over-arch) as the arms come down", 15,
         ),
-        "arms_straight": FaultDef(
-            "arms_straight", "deg",
-            (Drive("elbow_angle_left_deg", {"elbow_flex_l": 1.0, "elbow_flex_r": 1.0}, sign=-1.0),),
-            "rep", "the elbows bend during the pull (elbow angle closes by the value)", 30,
+        "arms_straight": _ELBOWS_BEND,
+        "knees_soft": FaultDef(
+            "knees_soft", "deg",
+            (Drive("knee_angle_left_deg", {"knee_flex_l": -1.0, "knee_flex_r": -1.0,
+                                            "ankle_pf_l": 0.5, "ankle_pf_r": 0.5}, mode="absolute"),),
+            "hold", "the knees are locked straight (value: the knee angle, 180 = straight)", 178,
         ),
     },
 )
@@ -480,17 +532,20 @@ OVERHEAD_BALL_RAISE = Motion(
     anchors=("knee_l", "knee_r"),
     views=_STANDING_VIEWS,
     camera_height={"side": (0.6, 1.1), "front": (0.7, 1.2), "oblique": (0.7, 1.2)},
-    metrics=("trunk_lean_deg", "arm_elevation_deg", *_ARMS, "lumbar_flexion_deg"),
+    metrics=("trunk_lean_deg", "arm_elevation_deg", "elbow_flexion_deg", "head_forward_cm", *_ARMS,
+             "lumbar_flexion_deg"),
     faults={
         "lean_back": FaultDef(
             "lean_back", "deg",
             (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
             "rep", "the trunk leans back (lumbar over-arch) as the arms go overhead", 12,
         ),
-        "arms_straight": FaultDef(
-            "arms_straight", "deg",
-            (Drive("elbow_angle_left_deg", {"elbow_flex_l": 1.0, "elbow_flex_r": 1.0}, sign=-1.0),),
-            "rep", "the elbows bend on the way up", 30,
+        "arms_straight": _ELBOWS_BEND,
+        "head_forward": FaultDef(
+            "head_forward", "cm",
+            (Drive("head_forward_cm", {"neck_flex": 1.0}),),
+            "rep", "the head tips forward as the arms go up (the ear moves ahead of the shoulder "
+            "by the value)", 6,
         ),
     },
 )
@@ -513,18 +568,31 @@ ANTI_ROTATION = Motion(
     anchors=("ankle_l", "ankle_r"),
     views={"front": ("belly",), "side": ("lateral",), "oblique": ("lateral", "belly")},
     camera_height=_STANDING_HEIGHTS,
-    metrics=("pelvis_rotation_deg", "shoulder_line_tilt_deg", "trunk_lean_deg", *_ARMS, *_LEGS),
+    metrics=("pelvis_rotation_deg", "shoulder_line_tilt_deg", "trunk_lean_deg", "knee_flexion_deg",
+             *_ARMS, *_LEGS),
     faults={
         "hip_rotation": FaultDef(
             "hip_rotation", "deg",
             (Drive("pelvis_rotation_deg", {"pelvis_roll": 1.0, "hip_swing_l": -1.0,
                                             "hip_swing_r": 1.0, "spine_twist": -1.0}),),
-            "rep", "the hips turn (left hip back) while the arms press out", 15,
+            "rep", "the hips turn (left hip back; negative: the right) while the arms press out", 15,
         ),
         "shoulder_dip": FaultDef(
             "shoulder_dip", "deg",
             (Drive("shoulder_line_tilt_deg", {"thorax_bend": 1.0}, sign=-1.0),),
-            "rep", "the trunk side-bends so the left shoulder drops", 10,
+            "rep", "the trunk side-bends so the left shoulder drops (negative: the right one)", 10,
+        ),
+        "trunk_posture": FaultDef(
+            "trunk_posture", "deg",
+            (Drive("trunk_lean_deg", {"spine_flex": 0.6, "thorax_flex": 0.4}),),
+            "rep", "the trunk hunches forward as the arms press out (negative: arches back)", 15,
+        ),
+        "knees_slight": FaultDef(
+            "knees_slight", "deg",
+            (Drive("knee_flexion_deg", {"knee_flex_l": 1.0, "knee_flex_r": 1.0, "hip_flex_l": 0.5,
+                                        "hip_flex_r": 0.5, "ankle_pf_l": -0.5, "ankle_pf_r": -0.5},
+                   mode="absolute"),),
+            "hold", "the knees are bent deep, a half squat (value: the more bent knee's flexion)", 50,
         ),
     },
 )
@@ -556,17 +624,42 @@ SQUAT_TO_ROW = Motion(
     anchors=("ankle_l", "ankle_r"),
     views=_STANDING_VIEWS,
     camera_height=_STANDING_HEIGHTS,
-    metrics=("trunk_lean_deg", "lumbar_flexion_deg", "arm_elevation_deg", *_ARMS, *_LEGS),
+    metrics=("trunk_lean_deg", "lumbar_flexion_deg", "arm_elevation_deg", "knee_past_toes_cm",
+             "upper_arm_forward_deg", *_ARMS, *_LEGS),
     faults={
-        "spine_neutral": FaultDef(
-            "spine_neutral", "deg",
-            (Drive("lumbar_flexion_deg", {"spine_flex": 0.6, "thorax_flex": 0.4}),),
-            "rep", "the back rounds at the bottom of the squat", 20, peak="squat",
+        "squat_lean": FaultDef(
+            "squat_lean", "deg",
+            (Drive("trunk_lean_deg", {"pelvis_tilt": 1.0, "hip_flex_l": 1.0, "hip_flex_r": 1.0},
+                   mode="absolute"),),
+            "rep", "the trunk folds forward at the bottom of the squat (value: its lean from "
+            "vertical)", 65, peak="squat",
         ),
-        "lean_back": FaultDef(
-            "lean_back", "deg",
+        "knees_past_toes": FaultDef(
+            "knees_past_toes", "cm",
+            # the shins tip forward and the knees bend as much: thighs and trunk keep their angles
+            (Drive("knee_past_toes_cm", {"ankle_pf_l": -1.0, "ankle_pf_r": -1.0, "knee_flex_l": 1.0,
+                                         "knee_flex_r": 1.0}, mode="absolute"),),
+            "rep", "the knees travel forward past the toes at the bottom of the squat (value: how "
+            "far past)", 15, peak="squat",
+        ),
+        "elbows_back": FaultDef(
+            "elbows_back", "deg",
+            (Drive("upper_arm_forward_deg", {"shoulder_flex_l": 1.0, "shoulder_flex_r": 1.0},
+                   mode="absolute"),),
+            "rep", "the row stops short, elbows still in front of the trunk (value: the upper "
+            "arms' angle in front of the trunk line)", 30, peak="row",
+        ),
+        "row_upright": FaultDef(
+            "row_upright", "deg",
+            (Drive("trunk_lean_deg", {"pelvis_tilt": 1.0, "hip_flex_l": 1.0, "hip_flex_r": 1.0},
+                   mode="absolute"),),
+            "rep", "the trunk leans forward while rowing (value: its lean from vertical)", 25,
+            peak="row",
+        ),
+        "row_lean_back": FaultDef(
+            "row_lean_back", "deg",
             (Drive("trunk_lean_deg", {"spine_flex": -0.6, "thorax_flex": -0.4}, sign=-1.0),),
-            "rep", "the trunk leans back as the elbows pull back in the row", 12, peak="row",
+            "rep", "the trunk leans back as the elbows pull back in the row", 15, peak="row",
         ),
     },
 )

@@ -48,6 +48,18 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
 - ``elbow_angle_{left,right}_deg``: ``joint_angle(shoulder, elbow, wrist)``, 180 = straight.
 - ``arm_elevation_deg``: shoulder_mid -> wrist_mid from straight down (0 = arms hanging, 90 =
   forward and level, 180 = overhead).
+- ``elbow_flexion_deg``: ``180 - elbow_angle``, mean of both arms; 0 = straight arms.
+  ``knee_flexion_deg``: ``180 - knee_angle`` of the more bent knee; 0 = straight legs.
+- ``head_forward_cm`` (standing and kneeling): ear_mid ahead of shoulder_mid along the body's
+  horizontal front direction (the one ``trunk_lean_deg`` uses), cm; + = the head forward.
+- ``knee_past_toes_cm``: knee ahead of the toes (foot_index) along that front direction, mean of
+  both sides, cm; + = the knees past the toes.
+- ``upper_arm_forward_deg``: sagittal angle of the upper arm (shoulder -> elbow) from the trunk
+  line on that side (shoulder -> hip), mean of both arms; + = the elbow in front of the trunk
+  (toward the belly side), - = drawn back behind it.
+- ``hands_from_vertical_deg`` / ``thighs_from_vertical_deg`` (on all fours): sagittal angle of
+  shoulder -> wrist (hip -> knee) from the world vertical, mean of both sides; + = the hands
+  (knees) toward the head, 0 = right under the shoulders (hips).
 """
 
 from __future__ import annotations
@@ -110,6 +122,25 @@ def _above(base_from: np.ndarray, base_to: np.ndarray, seg_from: np.ndarray, seg
         n = -n
     a = seg_to - seg_from
     return float(np.degrees(np.arctan2(a @ n, a @ t)))
+
+
+def _front(pose: Pose) -> np.ndarray:
+    """The body's front (belly) direction, made horizontal: forward for a standing body."""
+    front = pose.root_rot[:, 2] - (pose.root_rot[:, 2] @ _UP) * _UP
+    return front / np.linalg.norm(front)
+
+
+def _from_down(v: np.ndarray) -> float:
+    """Sagittal (along, down) vector's angle from straight down, degrees; + = toward ``along``
+    (the front when standing, the head on all fours: see :func:`_sagittal`)."""
+    return float(np.degrees(np.arctan2(v[0], v[1])))
+
+
+def _from_line(vertex: np.ndarray, line_to: np.ndarray, seg_to: np.ndarray) -> float:
+    """Sagittal angle of vertex -> seg_to from vertex -> line_to, degrees, in (-180, 180];
+    + = turned toward ``along`` (see :func:`_from_down`)."""
+    diff = _from_down(seg_to - vertex) - _from_down(line_to - vertex)
+    return float(geometry.wrap_degrees(diff))
 
 
 def _line_angle(vec_body: np.ndarray) -> float:
@@ -209,10 +240,8 @@ def measure_angles(
                 lm[L.LEFT_ANKLE], lm[L.RIGHT_ANKLE]
             )
         elif name == "trunk_lean_deg":
-            front = pose.root_rot[:, 2] - (pose.root_rot[:, 2] @ _UP) * _UP
-            front = front / np.linalg.norm(front)
             d = sh - hp
-            v = np.degrees(np.arctan2(d @ front, d @ _UP))
+            v = np.degrees(np.arctan2(d @ _front(pose), d @ _UP))
         elif name in ("leg_forward_deg", "leg_abduction_deg"):
             r = pose.root_rot
             leg = (lm[L[f"{s.upper()}_ANKLE"]] - lm[L[f"{s.upper()}_HIP"]]) @ r
@@ -227,6 +256,24 @@ def measure_angles(
         elif name == "arm_elevation_deg":
             wr = _mid(lm, L.LEFT_WRIST, L.RIGHT_WRIST)
             v = geometry.joint_angle(wr - sh, np.zeros(3), -_UP)
+        elif name == "elbow_flexion_deg":
+            v = np.mean([180.0 - geometry.joint_angle(lm[L[f"{k}_SHOULDER"]], lm[L[f"{k}_ELBOW"]],
+                                                      lm[L[f"{k}_WRIST"]]) for k in ("LEFT", "RIGHT")])
+        elif name == "knee_flexion_deg":
+            v = 180.0 - min(geometry.joint_angle(lm[L[f"{k}_HIP"]], lm[L[f"{k}_KNEE"]], lm[L[f"{k}_ANKLE"]])
+                            for k in ("LEFT", "RIGHT"))
+        elif name == "head_forward_cm":
+            v = 100.0 * (_mid(lm, L.LEFT_EAR, L.RIGHT_EAR) - sh) @ _front(pose)
+        elif name == "knee_past_toes_cm":
+            v = 100.0 * np.mean([(lm[L[f"{k}_KNEE"]] - lm[L[f"{k}_FOOT_INDEX"]]) @ _front(pose)
+                                 for k in ("LEFT", "RIGHT")])
+        elif name == "upper_arm_forward_deg":
+            v = np.mean([_from_line(sag(lm[L[f"{k}_SHOULDER"]]), sag(lm[L[f"{k}_HIP"]]), sag(lm[L[f"{k}_ELBOW"]]))
+                         for k in ("LEFT", "RIGHT")])
+        elif name in ("hands_from_vertical_deg", "thighs_from_vertical_deg"):
+            top, end = ("SHOULDER", "WRIST") if name.startswith("hands") else ("HIP", "KNEE")
+            v = np.mean([_from_down(sag(lm[L[f"{k}_{end}"]]) - sag(lm[L[f"{k}_{top}"]]))
+                         for k in ("LEFT", "RIGHT")])
         else:
             raise ValueError(f"unknown truth metric {name!r}")
         out[name] = float(v)
