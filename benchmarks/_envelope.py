@@ -159,11 +159,12 @@ def clip(scene: Scene, faults: dict[str, float], segmentation: bool) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         render_clip(spec)
     if not pose_path(out).is_file():
-        _extract(out, segmentation)
+        extract_poses(out, segmentation)
     return out
 
 
-def _extract(video: Path, segmentation: bool) -> None:
+def extract_poses(video: Path, segmentation: bool) -> None:
+    """Run MediaPipe over a rendered clip and cache its raw poses beside it (:func:`pose_path`)."""
     from formcheck.capture import VideoFile
     from formcheck.pose import PoseEstimator, PoseOptions
 

@@ -97,10 +97,9 @@ class Case:
     def truth_series(self, truth: RenderTruth) -> np.ndarray:
         """(T,) the true size the check judges: the fault's driven truth metric, signed like
         the fault (the largest of several drives), relative to each rep's start for relative
-        checks."""
+        checks (then made a magnitude for two-way sizes), and NaN in the frames where the check
+        does not judge it (:meth:`applies`)."""
         series = np.nanmax([d.sign * truth.angle_series(d.metric) for d in self.fault.drives], axis=0)
-        if self.check.tolerance.both_ways:
-            series = np.abs(series)
         if self.check.relative:
             t = truth.times_s()
             base = np.full_like(series, np.nan)
@@ -108,7 +107,20 @@ class Case:
                 inside = (t >= rep.start_s) & (t <= rep.end_s)
                 base[inside] = series[int(np.argmin(np.abs(t - rep.start_s)))]
             series = series - base
-        return series
+        if self.check.tolerance.both_ways:
+            series = np.abs(series)
+        return np.where(self.applies(truth), series, np.nan)
+
+    def applies(self, truth: RenderTruth) -> np.ndarray:
+        """(T,) the frames whose true size counts: the top of each rep for a check that applies
+        at the top (a knee straight while standing is no fault of the hinge's bottom), and the
+        frames of the fault's own peak pose for a fault shown at one (squat to row: the row)."""
+        ok = np.ones(len(truth.frames), dtype=bool)
+        if self.check.applies == "top":
+            ok &= np.array([f.phase == "top" for f in truth.frames])
+        if self.fault.peak is not None:
+            ok &= np.array([f.pose == self.fault.peak for f in truth.frames])
+        return ok
 
 
 def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
