@@ -21,12 +21,14 @@ from formcheck.reps import RepBoundary, RepCounter, RepPhase
 class PhasedRepBoundary(RepBoundary):
     """A finished multi-stage rep. Timing fields as :class:`RepBoundary`, taken from the first
     stage (``peak_value``/``rest_value`` in its unit); ``end_ms`` is the last stage's end.
-    ``stages`` names the stages in the order they happened, ``stage_s`` their durations and
-    ``stage_ranges`` each stage's range in its own unit."""
+    ``stages`` names the stages in the order they happened, ``stage_s`` their durations,
+    ``stage_ranges`` each stage's range in its own unit and ``stage_boundaries`` each stage's
+    own boundary (its tempo: time up, pause at the top, time down)."""
 
     stages: tuple[str, ...] = ()
     stage_s: tuple[float, ...] = ()
     stage_ranges: tuple[float, ...] = ()
+    stage_boundaries: tuple[RepBoundary, ...] = ()
 
 
 class PhasedRepCounter:
@@ -97,6 +99,7 @@ class PhasedRepCounter:
             stages=tuple(n for n, _ in self._done),
             stage_s=tuple((b.end_ms - b.start_ms) / 1000.0 for _, b in self._done),
             stage_ranges=tuple(b.range for _, b in self._done),
+            stage_boundaries=tuple(b for _, b in self._done),
         )
         self._done, self._side_votes = [], {}
         return b

@@ -43,6 +43,16 @@ def trunk_lean(body: Body) -> float:
     return tilt if (sh[0] - hip[0]) * f >= 0 else -tilt
 
 
+def arm_forward(body: Body) -> float:
+    """Side view: the near arm (shoulder -> wrist) from hanging straight down, degrees; + = the
+    hand forward of the shoulder (the way the person faces), - = behind it. Image plane."""
+    d = body.near("wrist") - body.near("shoulder")
+    f = facing(body)
+    if not (np.isfinite(d).all() and math.isfinite(f)) or not d.any():
+        return NAN
+    return math.degrees(math.atan2(float(d[0]) * f, float(d[1])))
+
+
 def lean_back(body: Body) -> float:
     """Side view: how far the trunk leans back behind vertical, degrees (negative when it leans
     forward). The sign-flipped :func:`trunk_lean`."""
@@ -167,9 +177,12 @@ def torso_length(body: Body) -> float:
 
 def arm_flexion(body: Body, side: str) -> float:
     """Shoulder flexion of ``side`` in the image: angle between the trunk (shoulder -> hip) and
-    the arm (shoulder -> wrist), degrees, 0 = arm down along the body, 90 = straight ahead (or
-    to the side), 180 = overhead. Unsigned: forward and backward read alike."""
-    return float(joint_angle(body.side(side, "hip"), body.side(side, "shoulder"), body.side(side, "wrist")))
+    the upper arm (shoulder -> elbow), degrees, 0 = arm down along the body, 90 = straight ahead
+    (or to the side), 180 = overhead. Unsigned: forward and backward read alike. The elbow, not
+    the wrist, so that a bent elbow does not read as a smaller movement of the shoulder (on
+    renders, pulldowns with the elbows bent 40 degrees stayed under the rep counter's threshold
+    when measured to the wrist)."""
+    return float(joint_angle(body.side(side, "hip"), body.side(side, "shoulder"), body.side(side, "elbow")))
 
 
 def higher_arm_flexion(body: Body) -> float:

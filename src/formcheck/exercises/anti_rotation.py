@@ -29,7 +29,7 @@ import math
 from formcheck.body import Body
 from formcheck.exercises._measures import (bentest_elbow, elbow_angle, hip_yaw_world, shoulder_tilt,
                                             trunk_pitch_world)
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import joint_angle
 
 PRESS_REST_DEG = 112.0
@@ -108,27 +108,52 @@ EXERCISE = Exercise(
               limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=1,
               applies="rep", relative=True, absolute=True, views=("front", "oblique"),
               cue="Keep your shoulders level; do not let one dip toward the band.",
-              explain="shoulder line tilt since the start of the rep"),
+              explain="shoulder line tilt since the start of the rep",
+              tolerance=Tolerance(
+                  measure="degrees the shoulder line tilts since the rep started", unit="deg",
+                  must_pass=3.0, must_catch=10.0, both_ways=True,
+                  why="Guides: try not to dip the shoulder much if at all; 10 degrees is a "
+                      "dip toward the band a therapist corrects.")),
         Check(id="hip_rotation", title="Hips square", metric=hip_yaw_world, unit="deg",
               limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
               applies="rep", relative=True, absolute=True,
               cue="Keep your hips facing forward; let the trunk resist the pull.",
-              explain="hip line turning since the start of the rep (3D)"),
+              explain="hip line turning since the start of the rep (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the pelvis turns about the vertical since the rep started",
+                  unit="deg", must_pass=5.0, must_catch=20.0, both_ways=True,
+                  why="Guides: rotate the hips as little as possible; 20 degrees means the "
+                      "hips, not the trunk, give way to the band.")),
         Check(id="trunk_posture", title="No hunch or arch", metric=trunk_pitch_world, unit="deg",
               limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True,
               cue="Stay tall: do not hunch forward or arch back.",
-              explain="trunk pitching forward or back since the start of the rep (3D)"),
+              explain="trunk pitching forward or back since the start of the rep (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the trunk leans forward (hunch) or back (arch) since the rep "
+                          "started", unit="deg", must_pass=5.0, must_catch=15.0, both_ways=True,
+                  why="Guides: do not hunch over or over-arch the low back; 15 degrees either "
+                      "way is visible.")),
         Check(id="arms_straight", title="Arms straight", metric=chop_elbow, unit="deg",
               limit=120.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
               applies="rep",
               cue="Keep your arms straight through the chop.",
-              explain="chop only: the more bent elbow (3D)"),
+              explain="chop only: the more bent elbow (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the more bent elbow flexes during the chop", unit="deg",
+                  must_pass=15.0, must_catch=40.0,
+                  why="Guides: keep the arms straight at all times; 40 degrees of bend pulls "
+                      "with the arms.")),
         Check(id="knees_slight", title="Knees only slightly bent", metric=standing_knee,
               unit="deg", limit=135.0, flag_when="below", hysteresis=4.0, min_duration_s=0.5,
               priority=4,
               cue="Straighten up a little: knees only slightly bent.",
-              explain="standing: the more bent knee (3D)"),
+              explain="standing: the more bent knee (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the more bent knee flexes (standing)", unit="deg",
+                  must_pass=25.0, must_catch=50.0,
+                  why="Guides: bend the knees only slightly; an athletic stance bends them "
+                      "15-25 degrees, 50 is a half squat.")),
     ),
     good_rep_cue="Solid: nothing turned.",
     cannot_see=(

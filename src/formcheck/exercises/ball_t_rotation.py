@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from formcheck.body import SIDES, Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import distance, elevation, joint_angle
 
 
@@ -97,17 +97,32 @@ EXERCISE = Exercise(
               limit=130.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=2,
               applies="top",
               cue="Keep the rotating arm straight.",
-              explain="rotating elbow angle at the top (3D)"),
+              explain="rotating elbow angle at the top (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the rotating elbow bends at the top", unit="deg",
+                  must_pass=15.0, must_catch=40.0,
+                  why="Guides: keep your arm straight; 40 degrees of bend shortens the lever "
+                      "the trunk rotates.")),
         Check(id="eyes_on_hand", title="Eyes follow the hand", metric=gaze_off_hand, unit="deg",
               limit=100.0, flag_when="above", hysteresis=5.0, min_duration_s=0.3, priority=3,
               applies="top",
               cue="Turn your head and watch your hand.",
-              explain="angle between the gaze and the rotating arm at the top (3D)"),
+              explain="angle between the gaze and the rotating arm at the top (3D)",
+              tolerance=Tolerance(
+                  measure="degrees between where the face points and the rotating arm at the top",
+                  unit="deg", must_pass=30.0, must_catch=80.0,
+                  why="Guides: follow your hand with your eyes; a face within 30 degrees of the "
+                      "arm is following it, 80 or more is still facing the floor.")),
         Check(id="support_planted", title="Support hand planted", metric=support_reach,
               unit="ratio", limit=0.3, flag_when="above", hysteresis=0.05, min_duration_s=0.3,
               priority=1, applies="rep", relative=True, absolute=True,
               cue="Keep the supporting hand planted and push into the floor.",
-              explain="supporting hand moving relative to the knee since the start of the rep"),
+              explain="supporting hand moving relative to the knee since the start of the rep",
+              tolerance=Tolerance(
+                  measure="cm the supporting hand moves on the floor during the rep", unit="cm",
+                  must_pass=5.0, must_catch=15.0,
+                  why="Guides: push off the floor with the other arm; the hand stays planted, "
+                      "sliding 15 cm means the support gave way.")),
     ),
     good_rep_cue="Good rotation.",
     cannot_see=(

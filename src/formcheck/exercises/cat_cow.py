@@ -28,7 +28,7 @@ from __future__ import annotations
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import Body
 from formcheck.exercises.spec import (Check, Exercise, PhasedRepCounting, RepCounting, RepStage,
-                                      Template)
+                                      Template, Tolerance)
 from formcheck.geometry import elevation, tilt_from_vertical
 
 #: The outline's bend of a level, neutral back on all fours (shared side-view clips), degrees.
@@ -88,32 +88,60 @@ EXERCISE = Exercise(
             RepStage("extension", RepCounting(signal=spine_extension, unit="deg", rest=12.0,
                                               enter=25.0, min_rep_s=0.3, top_band=8.0)),
         ),
-        any_order=True, max_gap_s=5.0, min_stage_s=0.4, range_label="flexion",
+        any_order=True, max_gap_s=5.0, range_label="flexion",
     ),
     checks=(
         Check(id="spine_flexion", title="Flexion cap", metric=spine_flexion, unit="deg",
               limit=90.0, flag_when="above", hysteresis=3.0, min_duration_s=0.2, priority=1,
               cue="Round your back a little less: stay within your comfortable range.",
-              explain="back rounding past neutral, from the mask outline (cap per patient)"),
+              explain="back rounding past neutral, from the mask outline (cap per patient)",
+              tolerance=Tolerance(
+                  measure="degrees the low back flexes past neutral at the cat, against a "
+                          "flexion cap of 30 degrees", unit="deg", must_pass=25.0, must_catch=40.0,
+                  why="A cap is set in true degrees, so the reading must be true degrees: a "
+                      "cap C passes reps that flex to C - 5 (the reading within 5 degrees) and "
+                      "flags reps that exceed it by 10. Calibrated at C = 30, a moderate cap "
+                      "for a disc problem (about two thirds of the lumbar spine's flexion).")),
         Check(id="spine_extension", title="Extension cap", metric=spine_extension, unit="deg",
               limit=90.0, flag_when="above", hysteresis=3.0, min_duration_s=0.2, priority=1,
               cue="Let your back sag a little less: stay within your comfortable range.",
-              explain="back hollowing past neutral, from the mask outline (cap per patient)"),
+              explain="back hollowing past neutral, from the mask outline (cap per patient)",
+              tolerance=Tolerance(
+                  measure="degrees the low back extends past neutral at the cow, against an "
+                          "extension cap of 20 degrees", unit="deg", must_pass=15.0, must_catch=30.0,
+                  why="As the flexion cap: a cap C passes reps at C - 5 and flags reps 10 past "
+                      "it. Calibrated at C = 20, a cap for spinal stenosis (most of the lumbar "
+                      "spine's 25-30 degrees of extension).")),
         Check(id="hands_under_shoulders", title="Hands under shoulders",
               metric=hands_under_shoulders, unit="deg", limit=20.0, flag_when="above",
               hysteresis=3.0, min_duration_s=1.0, priority=3, views=("side",),
               cue="Place your hands right under your shoulders.",
-              explain="arm (wrist to shoulder) angle from vertical"),
+              explain="arm (wrist to shoulder) angle from vertical",
+              tolerance=Tolerance(
+                  measure="degrees the arms lean from vertical (hands ahead of or behind the "
+                          "shoulders)", unit="deg", must_pass=10.0, must_catch=25.0, both_ways=True,
+                  why="Guides: hands under the shoulders; leaning 25 degrees puts the hands "
+                      "about 25 cm off, loading wrists and shoulders and tipping the back.")),
         Check(id="knees_under_hips", title="Knees under hips", metric=knees_under_hips,
               unit="deg", limit=20.0, flag_when="above", hysteresis=3.0, min_duration_s=1.0,
               priority=3, views=("side",),
               cue="Place your knees right under your hips.",
-              explain="thigh (knee to hip) angle from vertical"),
+              explain="thigh (knee to hip) angle from vertical",
+              tolerance=Tolerance(
+                  measure="degrees the thighs lean from vertical (knees ahead of or behind the "
+                          "hips)", unit="deg", must_pass=10.0, must_catch=25.0, both_ways=True,
+                  why="Guides: knees under the hips; 25 degrees off (about 20 cm) tips the "
+                      "pelvis and the back away from level.")),
         Check(id="back_level", title="Back level", metric=back_tilt, unit="deg", limit=20.0,
               flag_when="above", hysteresis=3.0, min_duration_s=1.0, priority=4,
               views=("side", "oblique"),
               cue="Start with your back parallel to the floor.",
-              explain="torso line's distance from level on all fours"),
+              explain="torso line's distance from level on all fours",
+              tolerance=Tolerance(
+                  measure="degrees the torso line tips from its level all-fours angle", unit="deg",
+                  must_pass=10.0, must_catch=20.0, both_ways=True,
+                  why="Guides: begin with the back parallel to the floor; tipped 20 degrees the "
+                      "cat and cow start from a flexed or extended spine.")),
     ),
     good_rep_cue="Smooth cat and cow.",
     cannot_see=(

@@ -23,12 +23,10 @@ No tempo target: the guide gives none for this exercise.
 
 from __future__ import annotations
 
-import math
-
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import Body
-from formcheck.exercises._measures import facing, knee_angle_near, lean_back
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.exercises._measures import arm_forward, knee_angle_near, lean_back
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import joint_angle
 
 
@@ -37,14 +35,6 @@ def hip_hinge(body: Body) -> float:
     straight."""
     return 180.0 - float(joint_angle(body.mid("shoulder", "world"), body.mid("hip", "world"),
                                      body.mid("knee", "world")))
-
-
-def hands_ahead(body: Body) -> float:
-    """Side view: near wrist ahead of the near knee (the way the person faces), torso lengths;
-    negative when behind it."""
-    f = facing(body)
-    d = (body.near("wrist")[0] - body.near("knee")[0]) * f / body.torso_length_px
-    return float(d) if math.isfinite(d) else float("nan")
 
 
 def back_rounding(body: Body) -> float:
@@ -74,22 +64,43 @@ EXERCISE = Exercise(
               limit=40.0, flag_when="above", hysteresis=5.0, min_duration_s=0.3, priority=1,
               applies="top", views=("side",),
               cue="Keep your back flat: push the hips back and chest proud.",
-              explain="rounding of the back's outline at the bottom (segmentation mask)"),
+              explain="rounding of the back's outline at the bottom (segmentation mask)",
+              tolerance=Tolerance(
+                  measure="degrees of lumbar flexion (the low back rounding) at the bottom of "
+                          "the hinge", unit="deg", must_pass=5.0, must_catch=20.0,
+                  why="Guides: hinge from the hips with a neutral spine; a back rounded 20 "
+                      "degrees under load is what the deadlift must never do.")),
         Check(id="knees_soft", title="Knees soft", metric=knee_angle_near, unit="deg",
               limit=172.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
               applies="top", views=("side", "oblique"),
               cue="Unlock your knees: keep a soft bend at the bottom.",
-              explain="near knee angle at the bottom of the hinge (straight = locked)"),
-        Check(id="hands_close", title="Hands close to legs", metric=hands_ahead, unit="ratio",
-              limit=0.5, flag_when="above", hysteresis=0.05, min_duration_s=0.3, priority=2,
+              explain="near knee angle at the bottom of the hinge (straight = locked)",
+              tolerance=Tolerance(
+                  measure="knee angle at the bottom of the hinge (hip-knee-ankle, 180 = "
+                          "straight)", unit="deg", must_pass=165.0, must_catch=175.0,
+                  why="Guides: knees soft, never a straight-legged deadlift; a soft knee bends "
+                      "15 degrees or more at the bottom, 5 or less is a straight leg.")),
+        Check(id="hands_close", title="Hands close to legs", metric=arm_forward, unit="deg",
+              limit=12.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="top", views=("side",),
               cue="Keep your hands close to your legs all the way down.",
-              explain="wrist ahead of the knee at the bottom, torso lengths"),
+              explain="arm swung forward of hanging straight down at the bottom",
+              tolerance=Tolerance(
+                  measure="degrees the arms swing forward of hanging straight down at the "
+                          "bottom", unit="deg", must_pass=10.0, must_catch=25.0,
+                  why="Guides: hands close to the legs; 25 degrees forward puts the hands (and "
+                      "any weight) about 25 cm ahead of the legs, a longer lever on the low "
+                      "back.")),
         Check(id="lean_back", title="No leaning back", metric=lean_back, unit="deg", limit=10.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               views=("side", "oblique"),
               cue="Stand tall at the top; do not lean back.",
-              explain="trunk leaning back behind vertical"),
+              explain="trunk leaning back behind vertical",
+              tolerance=Tolerance(
+                  measure="degrees the trunk leans back behind vertical when standing tall",
+                  unit="deg", must_pass=5.0, must_catch=15.0,
+                  why="Guides: no leaning back at lockout; 15 degrees back is the low back "
+                      "arching to finish the lift.")),
     ),
     good_rep_cue="Good hinge.",
     cannot_see=(

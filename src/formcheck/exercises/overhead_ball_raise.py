@@ -23,7 +23,7 @@ import math
 
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, higher_arm_flexion, lean_back, near_elbow
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import distance
 
 
@@ -59,22 +59,42 @@ EXERCISE = Exercise(
               limit=150.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
               applies="top", views=("side", "oblique"),
               cue="Keep your arms straight as the ball goes up.",
-              explain="near elbow angle at the top"),
+              explain="near elbow angle at the top",
+              tolerance=Tolerance(
+                  measure="degrees the elbows bend at the top", unit="deg", must_pass=15.0,
+                  must_catch=40.0,
+                  why="Guides: raise the ball with straight arms; soft elbows (up to 15) are "
+                      "fine, 40 degrees brings the ball down toward the head.")),
         Check(id="lean_back", title="Trunk vertical", metric=lean_back, unit="deg", limit=10.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
               relative=True, views=("side", "oblique"),
               cue="Keep your trunk upright: ribs down, no arching back.",
-              explain="trunk tipping back since the start of the rep"),
+              explain="trunk tipping back since the start of the rep",
+              tolerance=Tolerance(
+                  measure="degrees the trunk tips back since the rep started", unit="deg",
+                  must_pass=5.0, must_catch=15.0,
+                  why="Guides: do not over-arch the low back while raising the ball; 15 degrees "
+                      "back is the arch lifting the ball.")),
         Check(id="head_forward", title="Head back", metric=ear_ahead, unit="ratio", limit=0.15,
               flag_when="above", hysteresis=0.03, min_duration_s=0.3, priority=2, applies="rep",
               relative=True, views=("side",),
               cue="Keep your head over your shoulders; do not push it forward.",
-              explain="ear moving ahead of the shoulder since the start of the rep"),
+              explain="ear moving ahead of the shoulder since the start of the rep",
+              tolerance=Tolerance(
+                  measure="cm the head moves forward (ear ahead of the shoulder) since the rep "
+                          "started", unit="cm", must_pass=2.0, must_catch=6.0,
+                  why="Guides: do not shift the head forward; 6 cm is a visible poke of the "
+                      "chin that loads the neck.")),
         Check(id="shrug", title="No shrug", metric=neck_length, unit="ratio", limit=-0.15,
               flag_when="below", hysteresis=0.03, min_duration_s=0.3, priority=2, applies="rep",
               relative=True, views=("side", "oblique"),
               cue="Let your shoulders stay down, away from your ears.",
-              explain="ear-to-shoulder distance shrinking since the start of the rep"),
+              explain="ear-to-shoulder distance shrinking since the start of the rep",
+              tolerance=Tolerance(
+                  measure="cm the shoulders rise toward the ears since the rep started",
+                  unit="cm", must_pass=2.0, must_catch=5.0,
+                  why="Guides: do not shrug or tense the neck; raising the arms lifts the "
+                      "shoulder blades a little by itself (up to 2 cm), a shrug 5 cm.")),
     ),
     good_rep_cue="Nice and tall.",
     cannot_see=(

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from formcheck.body import Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import joint_angle
 
 
@@ -118,16 +118,33 @@ EXERCISE = Exercise(
         Check(id="leg_forward", title="Leg in line", metric=leg_forward, unit="deg", limit=25.0,
               flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1, applies="top",
               cue="Keep the top leg in line with your body; take it slightly back, not forward.",
-              explain="lifted leg swinging in front of the trunk line (hip flexion, 3D)"),
+              explain="lifted leg swinging in front of the trunk line (hip flexion, 3D)",
+              tolerance=Tolerance(
+                  measure="degrees the lifted leg swings forward of the trunk's line at the top "
+                          "(hip flexion)", unit="deg", must_pass=5.0, must_catch=20.0,
+                  why="Guides: the leg stays in line with the torso, never in front of the body "
+                      "in the air; 20 degrees forward turns the lift into a hip-flexor movement.")),
         Check(id="pelvis_rocking", title="No rocking", metric=pelvis_roll, unit="deg",
               limit=15.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True,
               cue="Keep your hips stacked: do not roll back or forward as the leg lifts.",
-              explain="roll of hips and shoulders since the start of the rep, either way (3D)"),
+              explain="roll of hips and shoulders since the start of the rep, either way (3D)",
+              tolerance=Tolerance(
+                  measure="degrees the pelvis rolls back or forward about the body's long axis "
+                          "since the rep started", unit="deg", must_pass=5.0, must_catch=20.0,
+                  both_ways=True,
+                  why="Guides: the body must neither rock backwards nor rotate forward as the "
+                      "leg lifts; 20 degrees either way is the trunk helping the lift.")),
         Check(id="too_high", title="Lift height", metric=leg_opening, unit="deg", limit=70.0,
               flag_when="above", hysteresis=5.0, min_duration_s=0.3, priority=3, applies="top",
               cue="Lift only as high as your hips stay still.",
-              explain="angle between the legs at the top (a very high lift tips the pelvis)"),
+              explain="angle between the legs at the top (a very high lift tips the pelvis)",
+              tolerance=Tolerance(
+                  measure="degrees the top leg is raised from the bottom one at the top (hip "
+                          "abduction)", unit="deg", must_pass=45.0, must_catch=60.0,
+                  why="The hip abducts about 45 degrees; a leg raised 60 degrees or more gets "
+                      "there by tipping the pelvis (the low back side-bending), which the guide's "
+                      "'lift only as far as the hips stay still' rules out.")),
     ),
     good_rep_cue="Good lift: steady hips.",
     cannot_see=(

@@ -194,14 +194,15 @@ class PhasedRepCounting:
     when every stage has been done once, in the declared order (``any_order``: in any order).
     A stage that does not follow the previous one within ``max_gap_s`` starts the rep over.
     The rep's start is the first stage's start, its end the last stage's end; its range, peak
-    and tempo figures are the first stage's (``unit`` is that stage's unit).
+    and tempo figures are the first stage's (``unit`` is that stage's unit). Each stage's tempo
+    is judged by its own :class:`RepCounting` targets (``min_lift_s`` ...): the rep is rushed
+    when any stage is.
 
     Attributes:
         stages: the movements, in order.
         side_of: as in :class:`RepCounting`.
         any_order: the stages may come in any order (cat/cow may start with either).
         max_gap_s: longest rest allowed between two stages of one rep.
-        min_stage_s: tempo target: a stage faster than this (start to end) is rushing.
         range_label: name of the rep's range in reports.
     """
 
@@ -209,7 +210,6 @@ class PhasedRepCounting:
     side_of: SideOf | None = None
     any_order: bool = False
     max_gap_s: float = 4.0
-    min_stage_s: float = 0.0
     range_label: str = "range"
 
     def __post_init__(self) -> None:
@@ -223,8 +223,11 @@ class PhasedRepCounting:
         return self.stages[0].counting.unit
 
     def rushed(self, boundary) -> bool:
-        """Any stage faster than ``min_stage_s`` (``boundary.stage_s`` lists stage durations)."""
-        return any(s < self.min_stage_s for s in getattr(boundary, "stage_s", ()))
+        """Any stage rushed by its own targets (``boundary``: a
+        :class:`formcheck.phases.PhasedRepBoundary`)."""
+        counting = {s.name: s.counting for s in self.stages}
+        return any(counting[name].rushed(b)
+                   for name, b in zip(boundary.stages, boundary.stage_boundaries))
 
     def top_from(self, boundary) -> float:
         """No single signal to find the top on: ``applies="top"`` checks are summarised over

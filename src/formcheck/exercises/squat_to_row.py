@@ -26,7 +26,7 @@ import numpy as np
 from formcheck.body import Body
 from formcheck.exercises._measures import facing, knee_angle_near, lean_back, near_elbow, trunk_lean
 from formcheck.exercises.spec import (Check, Exercise, PhasedRepCounting, RepCounting, RepStage,
-                                      Template)
+                                      Template, Tolerance)
 
 
 def knee_flexion(body: Body) -> float:
@@ -80,34 +80,59 @@ EXERCISE = Exercise(
             RepStage("row", RepCounting(signal=elbow_flexion, unit="deg", rest=45.0, enter=70.0,
                                         min_rep_s=0.5, top_band=10.0)),
         ),
-        max_gap_s=4.0, min_stage_s=0.6, range_label="squat depth",
+        max_gap_s=4.0, range_label="squat depth",
     ),
     checks=(
         Check(id="squat_lean", title="Chest up", metric=trunk_lean, unit="deg", limit=60.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, stage="squat",
               views=("side", "oblique"),
               cue="Keep your chest up as you squat.",
-              explain="squat: trunk forward lean from vertical"),
+              explain="squat: trunk forward lean from vertical",
+              tolerance=Tolerance(
+                  measure="degrees the trunk leans forward from vertical at the bottom of the "
+                          "squat", unit="deg", must_pass=45.0, must_catch=65.0,
+                  why="A squat holding a band in front keeps the chest up: a lean of up to 45 "
+                      "degrees is normal, 65 is folding forward onto the low back.")),
         Check(id="knees_past_toes", title="Knees over toes", metric=knees_past_toes, unit="ratio",
               limit=0.35, flag_when="above", hysteresis=0.05, min_duration_s=0.3, priority=2,
               stage="squat", views=("side",),
               cue="Sit back: keep your knees over your toes, not past them.",
-              explain="squat: near knee ahead of the toes, torso lengths"),
+              explain="squat: near knee ahead of the toes, torso lengths",
+              tolerance=Tolerance(
+                  measure="cm the knees travel past the toes at the bottom of the squat",
+                  unit="cm", must_pass=5.0, must_catch=15.0,
+                  why="The exercise table asks for knees over the toes; a little past is "
+                      "normal, 15 cm past shifts the load forward off the hips.")),
         Check(id="elbows_back", title="Elbows back", metric=elbow_in_front, unit="deg",
               limit=20.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=2,
               applies="top", stage="row", views=("side",),
               cue="Draw your elbows back past your ribs.",
-              explain="row: upper arm still in front of the trunk at the top of the row"),
+              explain="row: upper arm still in front of the trunk at the top of the row",
+              tolerance=Tolerance(
+                  measure="degrees the upper arms stay in front of the trunk line at the end of "
+                          "the row", unit="deg", must_pass=5.0, must_catch=30.0,
+                  why="The row draws the elbows back to the ribs or past them; stopping 30 "
+                      "degrees short leaves the upper back's muscles out.")),
         Check(id="row_upright", title="Trunk upright", metric=trunk_lean, unit="deg", limit=20.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, stage="row",
               views=("side", "oblique"),
               cue="Stand tall while you row.",
-              explain="row: trunk forward lean from vertical"),
+              explain="row: trunk forward lean from vertical",
+              tolerance=Tolerance(
+                  measure="degrees the trunk leans forward from vertical while rowing",
+                  unit="deg", must_pass=10.0, must_catch=25.0,
+                  why="The row is done standing tall; 25 degrees forward is a bent-over row "
+                      "loading the low back.")),
         Check(id="row_lean_back", title="No leaning back", metric=lean_back, unit="deg",
               limit=10.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
               stage="row", views=("side", "oblique"),
               cue="Do not lean back to pull; keep the trunk still.",
-              explain="row: trunk leaning back behind vertical"),
+              explain="row: trunk leaning back behind vertical",
+              tolerance=Tolerance(
+                  measure="degrees the trunk leans back behind vertical while rowing",
+                  unit="deg", must_pass=5.0, must_catch=15.0,
+                  why="Guides: no leaning back to pull; 15 degrees back is the low back "
+                      "arching to finish the row.")),
     ),
     good_rep_cue="Good squat and row.",
     cannot_see=(
