@@ -23,7 +23,8 @@ import numpy as np
 
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import SIDES, Body, other_side
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
+from formcheck.exercises.spec import (TEMPO_MIN_LIFT_S, Check, Exercise, RepCounting, Template,
+                                      Tolerance)
 from formcheck.geometry import elevation
 
 #: Arm (shoulder->wrist) or thigh (hip->knee) within this many degrees of the torso line counts
@@ -126,7 +127,7 @@ EXERCISE = Exercise(
     ),
     counting=RepCounting(signal=reach, unit="deg", rest=-60.0, enter=-25.0,
                          side_of=reaching_side, min_rep_s=0.8, top_band=10.0,
-                         min_lift_s=0.5, min_top_pause_s=0.7, range_label="reach"),
+                         min_lift_s=TEMPO_MIN_LIFT_S, range_label="reach"),
     checks=(
         Check(id="spine_neutral", title="Back flat", metric=back_bend, unit="deg",
               limit=8.0, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1,
