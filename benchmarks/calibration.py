@@ -158,6 +158,19 @@ def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[s
     return jobs
 
 
+def interleaved(jobs: list[tuple[Scene, dict[str, float]]]) -> list[tuple[Scene, dict[str, float]]]:
+    """The jobs reordered so that every exercise and view gets its first scenes done first: a
+    run stopped part-way (or read with ``--cached-only``) still covers everything."""
+    rank: dict[tuple[str, str], list[int]] = defaultdict(list)
+    order = {}
+    for scene, _ in jobs:
+        group = rank[(scene.exercise, scene.view)]
+        if id(scene) not in order:
+            order[id(scene)] = len(group)
+            group.append(id(scene))
+    return sorted(jobs, key=lambda job: order[id(job[0])])
+
+
 def _work(job: tuple[Scene, dict[str, float]]) -> str:
     scene, faults = job
     ex = all_exercises()[scene.exercise]
@@ -504,7 +517,7 @@ def main() -> None:
         n = args.scenes * (2 if ex.kind == "hold" else 1)
         for view in guidance_views(ex):
             scenes += sample_scenes(ex_id, view, n, body_models=models, body_presets=presets)
-    jobs = plan(case_list, scenes)
+    jobs = interleaved(plan(case_list, scenes))
     if args.cached_only:
         jobs = [(sc, f) for sc, f in jobs if pose_path(clip_path(sc, f)).is_file()]
     started = time.perf_counter()
