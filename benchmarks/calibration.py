@@ -132,21 +132,29 @@ def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
 
 #: Render views that the exercise table (EXERCISES.md) allows beyond the exercise's own views:
 #: its checks must read ``unknown`` there, never flag.
-ALSO_FILMED = {"clamshell": ("feet",)}
+ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",)}
+#: Render views left out although the engine would accept them or the table allows them.
+NOT_FILMED: dict[str, tuple[str, ...]] = {}
 
 
 def guidance_views(ex: Exercise) -> tuple[str, ...]:
     """The render views (``formcheck.render.MOTIONS``) in which the guidance allows filming:
     those the engine calls one of the exercise's views, and :data:`ALSO_FILMED`."""
     return tuple(v for v in MOTIONS[ex.id].views
-                 if engine_view(v) in ex.views or v in ALSO_FILMED.get(ex.id, ()))
+                 if (engine_view(v) in ex.views or v in ALSO_FILMED.get(ex.id, ()))
+                 and v not in NOT_FILMED.get(ex.id, ()))
 
 
 def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[str, float]]]:
     """Per scene: a fault-free clip, one with every check at its must-pass size, and one per
     check at its must-catch size (alternating with ``catch_up_to`` where declared)."""
     jobs = []
-    for i, scene in enumerate(scenes):
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for scene in scenes:
+        # sizes alternate by the scene's place among its exercise and view's scenes, so a
+        # scene keeps its clips (and their cache) whatever else the run covers
+        i = seen[(scene.exercise, scene.view)]
+        seen[(scene.exercise, scene.view)] += 1
         mine = [c for c in case_list if c.exercise.id == scene.exercise]
         jobs.append((scene, {}))
         passing = {c.check.id: c.pass_size(i) for c in mine if c.check.tolerance.must_pass > 0}
@@ -493,7 +501,7 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenes", type=int, default=12, help="scenes per exercise and view "
+    parser.add_argument("--scenes", type=int, default=8, help="scenes per exercise and view "
                         "(holds get twice as many: one hold per clip)")
     parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
     parser.add_argument("--body-model", action="append", help="body models to sample (default: all)")
