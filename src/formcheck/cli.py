@@ -177,7 +177,15 @@ def exercises() -> None:
         typer.echo(f"    camera: {ex.camera}")
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
-            typer.echo(f"    - {c.id}: {c.title} (flag when {direction} {c.limit:g} {c.unit}) {c.explain}")
+            typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
+                       f"{c.explain}; judged from: {', '.join(c.views)}")
+            tol = c.tolerance
+            if tol is not None:
+                unit = f" {tol.unit}" if tol.unit else ""
+                catch = (f"{tol.must_catch:g}-{tol.catch_up_to:g}" if tol.catch_up_to is not None
+                         else f">= {tol.must_catch:g}")
+                typer.echo(f"        true size: {tol.measure}{' (either way)' if tol.both_ways else ''}; "
+                           f"must pass <= {tol.must_pass:g}{unit}, must catch {catch}{unit}")
 
 
 @app.command()
