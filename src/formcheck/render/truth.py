@@ -50,10 +50,9 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
   forward and level, 180 = overhead).
 - ``elbow_flexion_deg``: ``180 - elbow_angle``, mean of both arms; 0 = straight arms.
   ``knee_flexion_deg``: ``180 - knee_angle`` of the more bent knee; 0 = straight legs.
-- ``head_forward_cm`` (standing and kneeling): ear_mid ahead of shoulder_mid along the body's
-  horizontal front direction (the one ``trunk_lean_deg`` uses), cm; + = the head forward.
-- ``knee_past_toes_cm``: knee ahead of the toes (foot_index) along that front direction, mean of
-  both sides, cm; + = the knees past the toes.
+- ``knee_past_toes_cm`` (standing): knee ahead of the toes (foot_index) along the body's
+  horizontal front direction (the one ``trunk_lean_deg`` uses), mean of both sides, cm; + = the
+  knees past the toes.
 - ``upper_arm_forward_deg``: sagittal angle of the upper arm (shoulder -> elbow) from the trunk
   line on that side (shoulder -> hip), mean of both arms; + = the elbow in front of the trunk
   (toward the belly side), - = drawn back behind it.
@@ -262,8 +261,6 @@ def measure_angles(
         elif name == "knee_flexion_deg":
             v = 180.0 - min(geometry.joint_angle(lm[L[f"{k}_HIP"]], lm[L[f"{k}_KNEE"]], lm[L[f"{k}_ANKLE"]])
                             for k in ("LEFT", "RIGHT"))
-        elif name == "head_forward_cm":
-            v = 100.0 * (_mid(lm, L.LEFT_EAR, L.RIGHT_EAR) - sh) @ _front(pose)
         elif name == "knee_past_toes_cm":
             v = 100.0 * np.mean([(lm[L[f"{k}_KNEE"]] - lm[L[f"{k}_FOOT_INDEX"]]) @ _front(pose)
                                  for k in ("LEFT", "RIGHT")])
