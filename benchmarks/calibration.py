@@ -13,9 +13,11 @@ each, and reports per check, per camera bin and per body model:
   flags, over all such reps rendered (a rep the counter missed is not flagged);
 - **false flags** at must-pass: reps (holds) whose true size is at most must-pass that it
   flags;
-- **unknown**: the share of reps the check could not judge at all (hidden landmarks, or a view
-  it declares it cannot judge: those bins are listed as ``unknown by design`` and must read
-  unknown, never flag);
+- **unknown**: the share of reps the check could not judge at all (hidden landmarks, a camera
+  the engine does not take for one of the check's views, or a view it declares it cannot
+  judge: those bins are listed as ``unknown by design`` and must read unknown, never flag). An
+  unknown rep at must-catch counts as missed in the recall; the summary also gives the recall
+  over the judged reps alone;
 - the **measured-vs-true** slope and offset (least squares over frames where both exist).
 
 The operating curve of each check (recall and false flags against the limit, in measured
@@ -24,7 +26,11 @@ units) gives the limit range in which the worst bin meets recall >= 0.90 and fal
 sizes in some bin. A rep's flag at a candidate limit is read from its *persistent peak*: the
 largest value the metric stayed beyond for the check's ``min_duration_s`` (what the engine's
 tracker needs to flag), so one replay of the engine gives the whole curve; the engine's own
-flags at the declared limits are reported beside it.
+flags at the declared limits are reported beside it. A check that applies ``always`` in an
+exercise of reps is judged live between the reps too (the deadlift's lean back at lockout comes
+after the hinge's rep has ended): its sample is the rep's whole slot, from the middle of the rest
+before it to the middle of the rest after, whether or not the counter found the rep, and its
+engine flag is any frame flagged there.
 
 Usage::
 
@@ -144,7 +150,10 @@ def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
 
 #: Render views that the exercise table (EXERCISES.md) allows beyond the exercise's own views:
 #: its checks must read ``unknown`` there, never flag.
-ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",)}
+ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",),
+               # side-view exercises whose checks cannot judge an oblique camera
+               **{ex: ("oblique",) for ex in ("deadlift", "straight_arm_pulldown",
+                                             "overhead_ball_raise")}}
 #: Render views left out although the engine would accept them or the table allows them.
 NOT_FILMED: dict[str, tuple[str, ...]] = {}
 
@@ -214,18 +223,21 @@ class Replay:
     signal: np.ndarray
     units: list[tuple[int, int, tuple[str, ...], float]]  # (start_ms, end_ms, flags, peak)
     views: dict[str, int]
+    #: per check, the engine's per-frame state (``ok``, ``flag``, ``unknown`` ...)
+    states: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def replay(video: Path, ex: Exercise, settings: Settings) -> Replay:
     analyzer: Analyzer = make_analyzer(ex, settings, effective_limits(ex, settings))
     smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
-    t, sig, values = [], [], defaultdict(list)
+    t, sig, values, states = [], [], defaultdict(list), defaultdict(list)
     for raw in poses(video):
         result = analyzer.update(smoother(raw))
         t.append(result.t_ms)
         sig.append(result.signal)
         for cid, r in result.readings.items():
             values[cid].append(r.value)
+            states[cid].append(r.state)
     analyzer.finish()
     if analyzer.reps:
         units = [(r.boundary.start_ms, r.boundary.end_ms, r.flags, r.boundary.peak_value)
@@ -233,7 +245,7 @@ def replay(video: Path, ex: Exercise, settings: Settings) -> Replay:
     else:
         units = [(h.span.start_ms, h.span.end_ms, h.flags, math.nan) for h in analyzer.holds]
     return Replay(np.array(t), {k: np.array(v) for k, v in values.items()}, np.array(sig), units,
-                  dict(analyzer.view_counts))
+                  dict(analyzer.view_counts), {k: np.array(v) for k, v in states.items()})
 
 
 def persistent_peak(t_ms: np.ndarray, v: np.ndarray, min_s: float, above: bool) -> float:
@@ -305,9 +317,11 @@ def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample
     out = []
     truth_units = ([(r.start_s * 1000, r.end_s * 1000) for r in truth.reps] if truth.reps
                    else [(truth.hold.start_s * 1000, truth.hold.end_s * 1000)])
+    slots = _slots(truth_units, truth.seconds * 1000) if truth.reps and check.applies == "always" else None
     free = list(rp.units)
-    for start, end in truth_units:
-        inside = (t_true >= start) & (t_true <= end)
+    for k, (start, end) in enumerate(truth_units):
+        inside = (t_true >= start) & (t_true <= end) if slots is None else (
+            (t_true >= slots[k][0]) & (t_true <= slots[k][1]))
         true = (float(np.nanmax(series[inside])) if truth.reps
                 else float(np.nanmedian(series[inside])))
         # the renderer reaches a size to within 0.05 of its unit
@@ -315,11 +329,19 @@ def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample
                 "pass" if true <= tol.must_pass + 0.06 else "between")
         overlap = [(min(end, u[1]) - max(start, u[0]), u) for u in free]
         overlap = [(o, u) for o, u in overlap if o > 0]
-        if not overlap:
+        unit = max(overlap, key=lambda x: x[0])[1] if overlap else None
+        if unit is not None:
+            free.remove(unit)
+        if slots is not None:  # judged live, between reps too, counted or not: the whole slot
+            sel = (rp.t_ms >= slots[k][0]) & (rp.t_ms <= slots[k][1])
+            peak = persistent_peak(rp.t_ms[sel], values[sel], check.min_duration_s, above)
+            flagged = bool(np.any(rp.states[check.id][sel] == "flag"))
+            out.append(Sample(case.key, bins, valid, true, kind, peak, flagged, unit is not None,
+                              (rp.t_ms[sel], values[sel])))
+            continue
+        if unit is None:
             out.append(Sample(case.key, bins, valid, true, kind, math.nan, False, False))
             continue
-        unit = max(overlap, key=lambda x: x[0])[1]
-        free.remove(unit)
         sel = (rp.t_ms >= unit[0]) & (rp.t_ms <= unit[1])
         v = values[sel]
         if check.applies == "top" and isinstance(case.exercise.counting, RepCounting):
@@ -331,9 +353,23 @@ def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample
     return out
 
 
+def _slots(units: list[tuple[float, float]], clip_ms: float) -> list[tuple[float, float]]:
+    """Each rep's slot, ms: from the middle of the rest before it (the clip's start for the
+    first) to the middle of the rest after it (the clip's end for the last)."""
+    cuts = [0.0] + [(a[1] + b[0]) / 2 for a, b in zip(units, units[1:])] + [clip_ms]
+    return list(zip(cuts, cuts[1:]))
+
+
 # --------------------------------------------------------------------------------------------
 # Operating curves and the report
 # --------------------------------------------------------------------------------------------
+
+
+def _rounded(x: float) -> float:
+    """``x`` to 3 significant digits but at least one decimal (171.8, 11.5, 4.76, 0.213)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, max(1, 2 - math.floor(math.log10(abs(x)))))
 
 
 def flags_at(samples: list[Sample], limit: float, above: bool) -> np.ndarray:
@@ -358,39 +394,43 @@ class CheckStats:
                 out[(axis, value)].append(s)
         return out
 
-    def rates(self, limit: float, group: list[Sample]) -> tuple[float, int, float, int]:
+    def rates(self, limit: float, group: list[Sample], judged_only: bool = False
+              ) -> tuple[float, int, float, int]:
+        """Recall at must-catch and false flags at must-pass in ``group``; ``judged_only``
+        leaves out the must-catch reps the check read unknown throughout."""
         above = self.case.check.flag_when == "above"
-        catch = [s for s in group if s.kind == "catch"]
+        catch = [s for s in group if s.kind == "catch" and not (judged_only and not math.isfinite(s.peak))]
         ok = [s for s in group if s.kind == "pass"]
         rec = float(flags_at(catch, limit, above).mean()) if catch else math.nan
         ff = float(flags_at(ok, limit, above).mean()) if ok else math.nan
         return rec, len(catch), ff, len(ok)
 
-    def worst(self, limit: float) -> tuple[float, str, float, str]:
+    def worst(self, limit: float, judged_only: bool = False) -> tuple[float, str, float, str]:
         """Lowest recall and highest false-flag rate over the bins, and where."""
         worst_rec, where_rec, worst_ff, where_ff = math.inf, "-", -math.inf, "-"
         for (axis, value), group in self.groups().items():
-            rec, n_c, ff, n_p = self.rates(limit, group)
+            rec, n_c, ff, n_p = self.rates(limit, group, judged_only)
             if n_c and rec < worst_rec:
                 worst_rec, where_rec = rec, f"{axis} {value}"
             if n_p and ff > worst_ff:
                 worst_ff, where_ff = ff, f"{axis} {value}"
         return worst_rec, where_rec, worst_ff, where_ff
 
-    def proposal(self) -> tuple[float, float, float] | None:
-        """(low, high, chosen) limits at which every bin meets both targets, or None."""
+    def proposal(self, judged_only: bool = False) -> tuple[float, float, float] | None:
+        """(low, high, chosen) limits at which every bin meets both targets, or None;
+        ``judged_only``: recall over the must-catch reps the check judged."""
         peaks = sorted({round(s.peak, 2) for s in self.samples if math.isfinite(s.peak)})
         if not peaks:
             return None
         grid = np.unique(np.concatenate([np.array(peaks) - 0.01, np.array(peaks) + 0.01]))
-        good = [L for L in grid if self._meets(L)]
+        good = [L for L in grid if self._meets(L, judged_only)]
         if not good:
             return None
         lo, hi = min(good), max(good)
-        return lo, hi, round(float((lo + hi) / 2), 1)
+        return lo, hi, _rounded((lo + hi) / 2)
 
-    def _meets(self, limit: float) -> bool:
-        rec, _, ff, _ = self.worst(limit)
+    def _meets(self, limit: float, judged_only: bool = False) -> bool:
+        rec, _, ff, _ = self.worst(limit, judged_only)
         return rec >= RECALL_TARGET and ff <= FALSE_FLAG_TARGET
 
     def slope_offset(self) -> tuple[float, float, float]:
@@ -449,29 +489,40 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
         "body bin for recall at must-catch and for false flags at must-pass, at the declared "
         "limit (engine flags, `engine` columns) and along the operating curve (the limit range "
         f"in which every bin meets recall >= {RECALL_TARGET} and false flags <= "
-        f"{FALSE_FLAG_TARGET}). Rates are followed by the number of reps (holds) in brackets.")
+        f"{FALSE_FLAG_TARGET}). Rates are followed by the number of reps (holds) in brackets; "
+        "`engine recall (judged)` and `limits meeting both (judged)` leave out the must-catch reps "
+        "the check read unknown throughout (they count as missed everywhere else); `false flags "
+        "where blind`: must-pass reps flagged when filmed from a view the check declares it "
+        "cannot judge (the engine took the camera for one it judges).")
     out()
     rows = []
     for key, st in stats.items():
         c = st.case.check
         tol = c.tolerance
         rec, where_rec, ff, where_ff = st.worst(c.limit)
-        prop = st.proposal()
+        prop, prop_judged = st.proposal(), st.proposal(judged_only=True)
         valid = [s for s in st.samples if s.view_valid]
+        blind_pass = [s for s in st.samples if not s.view_valid and s.kind == "pass"]
         eng_c = [s for s in valid if s.kind == "catch"]
         eng_p = [s for s in valid if s.kind == "pass"]
+        judged = [s for s in eng_c if math.isfinite(s.peak)]
         slope, offset, r = st.slope_offset()
         rows.append([
             f"`{key}`", f"{tol.must_pass:g} / {tol.must_catch:g} {tol.unit}", f"{c.limit:g}",
             _fmt_rate(np.mean([s.flagged for s in eng_c]) if eng_c else math.nan, len(eng_c)),
             _fmt_rate(np.mean([s.flagged for s in eng_p]) if eng_p else math.nan, len(eng_p)),
+            _fmt_rate(np.mean([s.flagged for s in judged]) if judged else math.nan, len(judged)),
             f"{rec:.2f} ({where_rec})" if math.isfinite(rec) else "-",
             f"{ff:.2f} ({where_ff})" if math.isfinite(ff) else "-",
-            "none" if prop is None else f"{prop[0]:.1f} to {prop[1]:.1f} -> {prop[2]:g}",
+            "none" if prop is None else f"{_rounded(prop[0]):g} to {_rounded(prop[1]):g} -> {prop[2]:g}",
+            "none" if prop_judged is None else
+            f"{_rounded(prop_judged[0]):g} to {_rounded(prop_judged[1]):g} -> {prop_judged[2]:g}",
+            _fmt_rate(np.mean([s.flagged for s in blind_pass]) if blind_pass else math.nan, len(blind_pass)),
             slope, offset, r,
         ])
     out(table(["check", "pass / catch (true)", "limit", "engine recall", "engine false",
-               "worst-bin recall", "worst-bin false", "limits meeting both", "slope", "offset", "r"],
+               "engine recall (judged)", "worst-bin recall", "worst-bin false", "limits meeting both",
+               "limits meeting both (judged)", "false flags where blind", "slope", "offset", "r"],
               rows))
     out()
     for key, st in stats.items():
