@@ -58,6 +58,7 @@ from _common import Output, machine, table
 from _envelope import CLIPS, Scene, clip, clip_path, pose_path, poses, sample_scenes
 
 from formcheck.api import make_analyzer
+from formcheck.checks import CheckTracker
 from formcheck.config import Settings
 from formcheck.engine import Analyzer
 from formcheck.exercises import all_exercises
@@ -249,19 +250,23 @@ def replay(video: Path, ex: Exercise, settings: Settings) -> Replay:
 
 
 def persistent_peak(t_ms: np.ndarray, v: np.ndarray, min_s: float, above: bool) -> float:
-    """The farthest value ``v`` stayed beyond for at least ``min_s`` (NaN frames are skipped,
-    as the tracker keeps its timer through them): a limit flags this stretch iff it lies below
-    the result (``above``; above it for ``below`` checks)."""
+    """The farthest value ``v`` stayed beyond for at least ``min_s``: a limit flags this stretch
+    iff it lies below the result (``above``; above it for ``below`` checks). As in the engine's
+    tracker (:class:`formcheck.checks.CheckTracker`), NaN frames keep the timer running across
+    a short gap and restart it after one longer than ``CheckTracker.max_gap_s``."""
     ok = np.isfinite(v)
     t, x = t_ms[ok].astype(float), v[ok] if above else -v[ok]
     if len(x) == 0:
         return math.nan
+    # stretches of known values without a gap the tracker forgets
+    cut = np.flatnonzero(np.diff(t) > CheckTracker.max_gap_s * 1000.0) + 1
     best = -math.inf
-    for k in range(len(x)):
-        i = np.searchsorted(t, t[k] - min_s * 1000.0, side="right") - 1
-        if i < 0:
-            continue
-        best = max(best, float(x[i:k + 1].min()))
+    for ts, xs in zip(np.split(t, cut), np.split(x, cut)):
+        for k in range(len(xs)):
+            i = np.searchsorted(ts, ts[k] - min_s * 1000.0, side="right") - 1
+            if i < 0:
+                continue
+            best = max(best, float(xs[i:k + 1].min()))
     if not math.isfinite(best):
         return math.nan
     return best if above else -best
