@@ -7,19 +7,26 @@ overhead. The person faces away from the shins (:func:`facing_kneeling`): with t
 overhead the nose turns or hides.
 
 No shared clip shows this exercise. Limits calibrated on renders with exact truth
-(``benchmarks/calibration.py``, both body models, the camera envelope; measured units):
+(``benchmarks/calibration.py --exercise overhead_ball_raise --scenes 4``: 4 side and 4 oblique
+scenes, both body models, the camera envelope; per check 8 reps at must-catch and 24 at
+must-pass from the side), each the middle of the range in which every camera and body bin meets
+recall >= 0.9 and false flags <= 0.05; measured units:
 
-- ``arms_straight``: the near elbow at the top; MediaPipe reads the bend short (slope 0.82): a
-  true 40-degree bend reads 138-153 side-on, a soft 15 at 158 or more, so the limit is 156.
-  Obliquely the arms overhead overlap the head and the elbow reads anywhere from 56 to 173:
-  side view only.
+- ``arms_straight``: the near elbow at the top; MediaPipe reads the bend short (slope 0.84): a
+  true 40-degree bend reads 138-153 side-on, a soft 15 at 160 or more: limit 156.7 (range
+  153.4-159.9). Obliquely the arms overhead overlap the head: side view only, although the
+  engine takes some of the oblique renders for side views, and there 3 of 24 soft-elbow reps
+  flagged.
 - ``lean_back``: trunk tipping back since the rep began (the lumbar spine arching to get the
-  ball higher); true 15 reads 16-19 side-on, true 5 at most 7 (slope 1.09), limit 11.5.
-  Obliquely a true 15 read as little as 9: side view only.
+  ball higher); true 15 reads 16-19 side-on, true 5 at most 7.5 (slope 1.18): limit 11.9 (range
+  7.5-16.2 over the reps it judged; one of the 8 faulted reps read unknown at the top, where
+  the engine took the camera for oblique with the arms overhead). Obliquely 6 of 8 faulted
+  reps read unknown: side view only.
 - ``head_forward``: the ear moving ahead of the shoulder by more than 0.15 torso lengths (about
-  7-8 cm) since the rep began. Not calibrated: the renderer's head has one neck joint, so it
-  can tip the head forward but not poke the chin out with the face level. On correct renders
-  the reading wanders by up to 0.11 torso lengths with the arms beside the head.
+  7-8 cm) since the rep began. Its recall is not measured: the renderer's head has one neck
+  joint, so it can tip the head forward but not poke the chin out with the face level. On the
+  32 side-view renders' reps without a head fault it flagged none, though the reading reached
+  0.17 for a moment with the arms beside the head.
 - ``shrug``: the ear-to-shoulder distance shrinking since the rep began; judged from no view.
   Raising the arms overhead moves MediaPipe's shoulder landmark up toward the ear by itself: on
   correct renders (no shrug at all) it shrank by 0.07-0.28 torso lengths (up to 14 cm) at the
@@ -72,7 +79,7 @@ EXERCISE = Exercise(
                          range_label="arm raise"),
     checks=(
         Check(id="arms_straight", title="Arms straight", metric=near_elbow, unit="deg",
-              limit=156.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
+              limit=156.7, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
               applies="top", views=("side",),
               cue="Keep your arms straight as the ball goes up.",
               explain="near elbow angle at the top",
@@ -81,7 +88,7 @@ EXERCISE = Exercise(
                   must_catch=40.0,
                   why="Guides: raise the ball with straight arms; soft elbows (up to 15) are "
                       "fine, 40 degrees brings the ball down toward the head.")),
-        Check(id="lean_back", title="Trunk vertical", metric=lean_back, unit="deg", limit=11.5,
+        Check(id="lean_back", title="Trunk vertical", metric=lean_back, unit="deg", limit=11.9,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",
               relative=True, views=("side",),
               cue="Keep your trunk upright: ribs down, no arching back.",
