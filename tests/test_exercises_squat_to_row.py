@@ -10,7 +10,9 @@ def _reps(n: int, row: bool = True, row_lean_back: dict | None = None, squat_lea
     tl = [(0.0, dict(STAND)), (1.0, dict(STAND))]
     t = 1.0
     for i in range(1, n + 1):
-        squat = dict(STAND, knee_flex=100.0, hip_flex=90.0 + (squat_lean or {}).get(i, 0.0))
+        # knees 65 degrees bent, trunk 40 forward: the knees end 0.18 torso lengths past the
+        # toes (a 100-degree squat on this skeleton puts them 0.37 past, a fault)
+        squat = dict(STAND, knee_flex=65.0, hip_flex=72.5 + (squat_lean or {}).get(i, 0.0))
         for dt, p in ((1.0, squat), (0.5, squat), (1.0, STAND), (0.5, STAND)):
             t += dt
             tl.append((t, dict(p)))
