@@ -152,9 +152,10 @@ def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
 #: Render views that the exercise table (EXERCISES.md) allows beyond the exercise's own views:
 #: its checks must read ``unknown`` there, never flag.
 ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",),
-               # side-view exercises whose checks cannot judge an oblique camera
+               # side-view (and the side leg lift's front-view) exercises whose checks cannot
+               # judge an oblique camera
                **{ex: ("oblique",) for ex in ("deadlift", "straight_arm_pulldown",
-                                             "overhead_ball_raise")}}
+                                             "overhead_ball_raise", "side_leg_lift")}}
 #: Render views left out although the engine would accept them or the table allows them.
 NOT_FILMED: dict[str, tuple[str, ...]] = {}
 
