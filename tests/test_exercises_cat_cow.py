@@ -1,11 +1,13 @@
 """Cat/cow on posed skeletons with a traced back outline: a rep is one flexion and one
-extension, in either order; per-patient caps flag past them and not before."""
+extension, in either order. The spine caps read the outline the right way round, but are judged
+from no view (on renders the outline did not follow the true lumbar bend: see the module
+docstring), so a rep past a cap reads unknown and never flags."""
 
 import math
 
 from formcheck.back_contour import back_bend, back_line
 from formcheck.body import Body
-from formcheck.exercises.cat_cow import NEUTRAL_BEND
+from formcheck.exercises.cat_cow import NEUTRAL_BEND, spine_flexion
 from tests.exercise_poses import flagged_reps, frames, quadruped, run
 
 N = NEUTRAL_BEND
@@ -39,7 +41,6 @@ def test_counts_three_cat_cow_cycles():
     an = run("cat_cow", frames(quadruped, _cycles(3), fps=15, noise_px=0.5, drop_s=(5.0,)))
     assert len(an.reps) == 3
     assert all(not r.flags for r in an.reps)
-    assert all(r.checks["spine_flexion"].worst > 35 for r in an.reps)
 
 
 def test_cow_first_counts_too():
@@ -50,15 +51,15 @@ def test_cow_first_counts_too():
     assert len(an.reps) == 1
 
 
-def test_flexion_cap_flags_only_the_rep_past_it():
+def test_a_rep_past_a_cap_is_measured_but_the_cap_is_not_judged():
     tl = _cycles(3, flex=30.0, fault_flex={2: 50.0})
-    an = run("cat_cow", frames(quadruped, tl, fps=15, noise_px=0.5), limits={"spine_flexion": 35.0})
+    an = run("cat_cow", frames(quadruped, tl, fps=15, noise_px=0.5),
+             limits={"spine_flexion": 35.0, "spine_extension": 30.0})
     assert len(an.reps) == 3
-    assert flagged_reps(an, "spine_flexion") == [2]
-    assert flagged_reps(an, "spine_extension") == []
-
-
-def test_extension_cap():
-    an = run("cat_cow", frames(quadruped, _cycles(2, ext=50.0), fps=15, noise_px=0.5),
-             limits={"spine_extension": 30.0})
-    assert flagged_reps(an, "spine_extension") == [1, 2]
+    fs = list(frames(quadruped, tl, fps=15, noise_px=0.5))
+    first, past, last = (max(spine_flexion(Body(f)) for f in fs
+                             if r.boundary.start_ms <= f.t_ms <= r.boundary.end_ms) for r in an.reps)
+    assert past > 45 and first < 35 and last < 35  # the outline reads the rep past the cap
+    for cid in ("spine_flexion", "spine_extension"):
+        assert flagged_reps(an, cid) == []
+        assert all(r.checks[cid].unknown_fraction == 1.0 for r in an.reps)
