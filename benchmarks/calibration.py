@@ -152,6 +152,8 @@ def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
 #: Render views that the exercise table (EXERCISES.md) allows beyond the exercise's own views:
 #: its checks must read ``unknown`` there, never flag.
 ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",),
+               # the table films anti-rotation from the front; only side-on judges anything
+               "anti_rotation": ("front", "oblique"),
                # side-view (and the side leg lift's front-view) exercises whose checks cannot
                # judge an oblique camera
                **{ex: ("oblique",) for ex in ("deadlift", "straight_arm_pulldown",
