@@ -30,6 +30,7 @@ from pathlib import Path
 from tests.conftest import PYTHONPATH, REPO
 
 HEAD_IP, WORKER_IP, PORT = "127.0.0.1", "127.0.0.2", 6379
+DECOY_IP = "192.0.2.10"  # TEST-NET-1, on an interface that exists only inside the namespace
 ADDRESS = f"{HEAD_IP}:{PORT}"
 #: PID 1 of the namespace: brings lo up, then reaps what is left to it (no zombies stay listed).
 _HOLDER = """
@@ -69,7 +70,10 @@ def _children(pid: int) -> list[int]:
 class Namespace:
     """Loopback-only network namespace with its own PID namespace, held by a sleeping process."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], decoy: bool = False) -> None:
+        """``decoy``: also a network interface with a routable address (:data:`DECOY_IP`, on a
+        veth pair inside the namespace, so nothing sent to it leaves), the address a program
+        would wrongly listen on instead of loopback."""
         self.env = env
         self._unshare = subprocess.Popen(
             ["unshare", "--net", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
@@ -79,6 +83,16 @@ class Namespace:
             raise RuntimeError("the namespace holder did not start")
         [self.holder] = _children(self._unshare.pid)  # PID 1 inside, as the host sees it
         self.pid_ns = os.readlink(f"/proc/{self.holder}/ns/pid")
+        if decoy:
+            for step in (["link", "add", "fc-decoy", "type", "veth", "peer", "name", "fc-peer"],
+                         ["addr", "add", f"{DECOY_IP}/24", "dev", "fc-decoy"], ["link", "set", "fc-decoy", "up"],
+                         ["link", "set", "fc-peer", "up"], ["route", "add", "default", "dev", "fc-decoy"]):
+                self.run("ip", *step, check=True, timeout=30)
+
+    def listening(self) -> set[str]:
+        """Local addresses of the TCP sockets listening inside."""
+        lines = self.run("ss", "-ltnH", timeout=30, check=True).stdout.splitlines()
+        return {line.split()[3].rsplit(":", 1)[0] for line in lines if line.strip()}
 
     def command(self, *args: str) -> list[str]:
         return ["nsenter", f"--target={self.holder}", "--net", "--pid", "--mount", "--", *args]

@@ -307,15 +307,22 @@ def test_a_local_ray_saves_into_sqlite_on_one_machine(model_dir, tmp_path):
     folder = linked_folder(tmp_path / "in", {n: n for n in QUICK_CLIPS[:2]})
     out, data = tmp_path / "out", tmp_path / "data"
     ns = Namespace({**os.environ, "PYTHONPATH": PYTHONPATH, "RAY_USAGE_STATS_ENABLED": "0",
-                    "FORMCHECK_DATABASE_URL": "", "HOME": str(tmp_path)})  # Ray writes its token under ~/.ray
+                    "FORMCHECK_DATABASE_URL": "", "HOME": str(tmp_path)},  # Ray writes its token under ~/.ray
+                   decoy=True)
     try:
-        res = ns.run(sys.executable, "-m", "formcheck", "batch", str(folder), "-e", "plank", "-o", str(out),
-                     "--engine", "ray", "--no-video", "--save", "--patient", "P-local", "--data-dir", str(data))
+        driver = ns.popen(sys.executable, "-m", "formcheck", "batch", str(folder), "-e", "plank", "-o", str(out),
+                          "--engine", "ray", "--no-video", "--save", "--patient", "P-local", "--data-dir", str(data))
+        listening: set[str] = set()
+        while driver.poll() is None:  # what the local Ray listens on while it runs
+            listening |= ns.listening()
+            time.sleep(0.5)
+        stdout, stderr = driver.communicate()
         assert ns.wait_empty() == [], "the local Ray outlived its batch"
     finally:
         ns.close()
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert "2 analysed" in res.stdout and "saved for P-local" in res.stdout
+    assert driver.returncode == 0, stderr[-3000:]
+    assert listening and listening <= {"127.0.0.1", "[::ffff:127.0.0.1]"}, listening
+    assert "2 analysed" in stdout and "saved for P-local" in stdout
     summary = json.loads((out / "batch-summary.json").read_text())
     assert summary["engine"] == "ray" and summary["address"] == "local" and summary["hosts"] == 1
     from formcheck.store import open_store

@@ -25,6 +25,7 @@ from typing import Any
 
 import ray
 import ray.exceptions
+from ray._private import ray_constants
 
 from formcheck.api import REPORT_NAME
 from formcheck.batch import MAX_ATTEMPTS, WORKER_DIED, BatchJob, ClipResult, Finished, analyse_on_cores
@@ -139,8 +140,13 @@ class RayEngine:
 
     def __enter__(self) -> RayEngine:
         if self.address is None:
-            ray.init(address="local", num_cpus=self.cpus or len(os.sched_getaffinity(0)),
-                     _node_ip_address="127.0.0.1", include_dashboard=False, **_QUIET)
+            self._loopback_only(True)
+            try:
+                ray.init(address="local", num_cpus=self.cpus or len(os.sched_getaffinity(0)),
+                         include_dashboard=False, **_QUIET)
+            except BaseException:
+                self._loopback_only(False)
+                raise
         else:
             host, port = parse_address(self.address)
             try:
@@ -159,6 +165,27 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         ray.shutdown()
+        if self.address is None:
+            self._loopback_only(False)
+
+    _saved_switch: tuple[str | None, bool] | None = None
+
+    def _loopback_only(self, on: bool) -> None:
+        """Even a Ray of one machine registers, and listens on, the machine's network address
+        (``127.0.0.1`` given as its address is replaced by it). Ray's switch for "not a
+        cluster" keeps it on loopback: the environment variable for the processes it starts,
+        and the constant this process read from it when it imported Ray."""
+        name = ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR
+        if on:
+            self._saved_switch = (os.environ.get(name), ray_constants.ENABLE_RAY_CLUSTER)
+            os.environ[name], ray_constants.ENABLE_RAY_CLUSTER = "0", False
+        elif self._saved_switch is not None:
+            env, ray_constants.ENABLE_RAY_CLUSTER = self._saved_switch
+            if env is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = env
+            self._saved_switch = None
 
     def describe(self) -> dict[str, Any]:
         return {"engine": "ray", "address": self.address or "local", "hosts": self.hosts,
