@@ -329,7 +329,7 @@ def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathL
             todo.append(job)
             continue
         status = "failed" if marker.get("status") == "failed" else "skipped"
-        kept = {f.name: marker[f.name] for f in fields(ClipResult) if f.name in _MARKER_FIELDS and f.name in marker}
+        kept = {name: marker[name] for name in _MARKER_FIELDS if name in marker}  # older markers have fewer
         result = ClipResult(str(job.clip), str(job.out), **{**kept, "status": status}, resumed=True)
         if save and marker.get("status") == "done" and marker.get("saved_session") is None:
             result.saved_session = _save(job, result, patient, store)  # crashed between analysis and save
