@@ -160,7 +160,7 @@ def main() -> None:
                     t0 = time.perf_counter()
                     with make() as engine:
                         starts[video, label].append(time.perf_counter() - t0)
-                        out = Path(tmp) / f"out-{round_}-{video}-{len(walls)}"
+                        out = Path(tmp) / f"out-{sum(map(len, walls.values()))}"  # fresh for every run
                         summary = batch.run_batch(src, "plank", out, engine=engine, write_video=video)
                     if summary.failed:
                         raise SystemExit(f"{label}: {len(summary.failed)} clips failed: {summary.failed[0].error}")

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import MEDIA, PYTHONPATH, REPO, media_clip
+from tests.ray_cluster import ADDRESS, Namespace, RayCluster, why_not_runnable
 from tests.test_store_db import postgres_admin_url  # noqa: F401  (fixture)
 from tests.test_store_db import fresh_postgres_db
 
@@ -47,8 +48,6 @@ def markers(out: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def cluster(model_dir):
-    from tests.ray_cluster import RayCluster, why_not_runnable
-
     reason = why_not_runnable()
     if reason:
         pytest.skip(reason)
@@ -113,7 +112,7 @@ def test_the_cluster_gives_the_local_engines_results_and_lists_the_corrupt_file(
     assert [r.status for r in local.results].count("done") == 3
 
     res = cluster.formcheck("batch", str(folder), "-e", "plank", "-o", str(tmp_path / "ray"),
-                            "--engine", "ray", "--address", cluster_address())
+                            "--engine", "ray", "--address", ADDRESS)
     assert res.returncode == 1, res.stderr[-3000:]
     assert "4 clips in" in res.stdout and "3 analysed, 0 already done, 1 failed" in res.stdout
     [failed] = [line for line in res.stdout.splitlines() if line.strip().startswith("failed:")]
@@ -135,14 +134,8 @@ def test_the_cluster_gives_the_local_engines_results_and_lists_the_corrupt_file(
     assert summary["engine"] == "ray" and summary["hosts"] == 2 and summary["cluster_cpus"] == 2
 
     res = cluster.formcheck("batch", str(folder), "-e", "plank", "-o", str(tmp_path / "ray"),
-                            "--engine", "ray", "--address", cluster_address(), "-q")
+                            "--engine", "ray", "--address", ADDRESS, "-q")
     assert "0 analysed, 3 already done, 1 failed" in res.stdout
-
-
-def cluster_address() -> str:
-    from tests.ray_cluster import ADDRESS
-
-    return ADDRESS
 
 
 def _holding(cluster, clip: Path) -> list[int]:
@@ -191,7 +184,7 @@ def test_a_killed_worker_is_retried_once_then_its_clip_is_listed_as_failed(clust
     killer = WorkerKiller(cluster, {MEDIA / "bird_dog__lena.mp4": 1, MEDIA / "bridge__be23.mp4": 2})
     killer.start()
     res = cluster.formcheck("batch", str(folder), "-e", "plank", "-o", str(out), "--engine", "ray",
-                            "--address", cluster_address(), "--no-video")
+                            "--address", ADDRESS, "--no-video")
     killer.stop.set()
     killer.join()
     assert sorted(name for name, _ in killer.killed) == ["bird_dog__lena.mp4", "bridge__be23.mp4",
@@ -202,7 +195,7 @@ def test_a_killed_worker_is_retried_once_then_its_clip_is_listed_as_failed(clust
     assert sorted(markers(out)) == ["never.mp4", "once.mp4"]
     # the failed clip has no marker: the next run analyses it, and only it
     res = cluster.formcheck("batch", str(folder), "-e", "plank", "-o", str(out), "--engine", "ray",
-                            "--address", cluster_address(), "--no-video", "-q")
+                            "--address", ADDRESS, "--no-video", "-q")
     assert res.returncode == 0 and "1 analysed, 2 already done, 0 failed" in res.stdout
 
 
@@ -212,7 +205,7 @@ def test_a_driver_killed_part_way_loses_only_the_clips_in_flight(cluster, tmp_pa
     folder = linked_folder(tmp_path / "in", names)
     out = tmp_path / "out"
     args = ("batch", str(folder), "-e", "plank", "-o", str(out), "--engine", "ray", "--address",
-            cluster_address(), "--no-video", "-q")
+            ADDRESS, "--no-video", "-q")
     proc = cluster.ns.popen(sys.executable, "-m", "formcheck", *args)
     deadline = time.monotonic() + 240
     while not markers(out):
@@ -254,7 +247,7 @@ def test_save_writes_each_clip_once_into_postgresql_and_sqlite_is_refused_on_two
     folder = linked_folder(tmp_path / "in", {n: n for n in QUICK_CLIPS[:2]})
     out = tmp_path / "out"
     base = ("batch", str(folder), "-e", "plank", "-o", str(out), "--engine", "ray", "--address",
-            cluster_address(), "--no-video", "--save", "--patient", "P-ray", "--data-dir", str(tmp_path / "data"), "-q")
+            ADDRESS, "--no-video", "--save", "--patient", "P-ray", "--data-dir", str(tmp_path / "data"), "-q")
     res = cluster.formcheck(*base, env={"FORMCHECK_DATABASE_URL": ""})
     assert res.returncode == 2
     assert res.stderr.strip().splitlines()[-1].startswith("formcheck: error: --save into SQLite")
@@ -281,7 +274,7 @@ def test_the_model_reaches_a_machine_that_does_not_have_it(cluster, tmp_path):
 import ray, hashlib, pathlib
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from formcheck.batch_ray import ShippedModel
-ray.init(address={cluster_address()!r}, logging_level="ERROR")
+ray.init(address={ADDRESS!r}, logging_level="ERROR")
 data = pathlib.Path({str(model)!r}).read_bytes()
 shipped = ShippedModel("/nowhere/pose_landmarker_full.task", hashlib.sha256(data).hexdigest(), [ray.put(data)])
 [worker] = [n["NodeID"] for n in ray.nodes() if n["Alive"] and n["NodeManagerAddress"] == "127.0.0.2"]
@@ -299,8 +292,6 @@ print(first, again, hashlib.sha256(pathlib.Path(first).read_bytes()).hexdigest()
 
 @pytest.mark.slow
 def test_a_local_ray_saves_into_sqlite_on_one_machine(model_dir, tmp_path):
-    from tests.ray_cluster import Namespace, why_not_runnable
-
     reason = why_not_runnable()
     if reason:
         pytest.skip(reason)
