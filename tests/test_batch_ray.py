@@ -101,6 +101,9 @@ def test_engine_options_that_do_not_go_together(tmp_path):
     assert res.exit_code == 2 and "--engine is local or ray" in res.output
     res = runner.invoke(app, [*base, "--engine", "ray", "--address", "127.0.0.1:6379", "-j", "2"])
     assert res.exit_code == 2 and "--workers does not apply with --address" in res.output
+    pytest.importorskip("ray")
+    res = runner.invoke(app, [*base, "--engine", "ray", "--cpus-per-clip", "0"])
+    assert res.exit_code == 2 and res.output.strip() == "formcheck: error: --cpus-per-clip: cpus_per_clip must be more than 0"
 
 
 @pytest.mark.slow

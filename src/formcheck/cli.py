@@ -256,7 +256,10 @@ def _batch_engine(engine: str, workers: Optional[int], address: Optional[str], c
         from formcheck.batch_ray import CPUS_PER_CLIP, RayEngine
     except ImportError:
         _fail('--engine ray needs Ray, which is not installed: pip install "formcheck[cluster]"')
-    return RayEngine(address, workers, CPUS_PER_CLIP if cpus_per_clip is None else cpus_per_clip)
+    try:
+        return RayEngine(address, workers, CPUS_PER_CLIP if cpus_per_clip is None else cpus_per_clip)
+    except ValueError as exc:
+        _fail(f"--cpus-per-clip: {exc}")
 
 
 @app.command()
