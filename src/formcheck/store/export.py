@@ -181,6 +181,9 @@ def _pdf_flagged(pdf, family: str, it: ItemRecord, limits: dict[str, float],
         png = figures.item_chart_png(it, check, title, unit, limits.get(check), figures.worst_moment(it, check))
         if png is not None:
             charts.append(png)
+    if not charts:  # flagged for its timing only: show the movement itself, as the review page does
+        png = figures.item_chart_png(it, "signal", "Rep movement", it.range_unit or "", None, None)
+        charts += [png] if png is not None else []
     chart_h = _CHART_W * 1.9 / 4.6
     focus = next((figures.worst_moment(it, c) for c in it.flags if figures.worst_moment(it, c) is not None), None)
     still = figures.still_from_clip(it, focus)
@@ -228,10 +231,10 @@ def _pdf_flagged(pdf, family: str, it: ItemRecord, limits: dict[str, float],
 
 
 def _worst_words(it: ItemRecord, info: dict[str, tuple[str, str, str]]) -> str:
-    """The first flagged check's worst value, to print on its picture."""
+    """The first flagged check's worst value (or the rushed tempo), to print on its picture."""
     d = it.flag_details[0] if it.flag_details else None
     if d is None:
-        return ""
+        return f"Tempo (rushed): {it.time_up_s:.1f} s up" if "tempo" in it.flags and it.time_up_s is not None else ""
     title, unit, _ = info.get(d.get("check"), (d.get("check"), "", ""))
     return f"{title}: {_fmt(d.get('worst'))} {unit} (limit {_fmt(d.get('limit'))})"
 
