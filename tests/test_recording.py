@@ -252,6 +252,37 @@ def test_a_locked_sqlite_file_is_waited_out(store, db_url, tmp_path, model_dir, 
     assert [(st.status, st.items) for st in stored_sets(db_url, tmp_path / "data", "P-lock")] == [("complete", 2)]
 
 
+LIVE_SERVER_KILLED = """
+import os, signal, sys, time
+from formcheck.recording import LiveRecording
+from formcheck.store import open_store
+from tests.test_recording import frames
+
+store = open_store(sys.argv[1], sys.argv[2])
+store.add_patient("P-server")
+recording = LiveRecording(store, "P-server")
+coach = recording.make_coach("bird_dog")
+for frame in frames():
+    coach.step(frame.image, frame.t_ms)
+    if recording.status().saved == 1:
+        break  # rep 1 is stored; rep 2 is under way when the server dies
+print("saved", recording.status().set_id, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_server_leaves_the_live_set_interrupted_with_its_finished_reps(db_url, tmp_path, model_dir):
+    from tests.test_store import run_py
+
+    out = run_py(LIVE_SERVER_KILLED, db_url, str(tmp_path / "data"), timeout=300)
+    assert out.returncode == -signal.SIGKILL, out.stderr[-2000:]
+    set_id = int(out.stdout.split()[1])
+    [st] = stored_sets(db_url, tmp_path / "data", "P-server", reap=True)  # the next open notices
+    assert (st.id, st.status, st.items) == (set_id, "interrupted", 1)
+    assert "ended before the set was finished" in st.status_reason
+
+
 # -- a recorded video ----------------------------------------------------------------------
 def looped(path: Path, times: int) -> Path:
     """The bird dog sample ``times`` over in one file (two reps each time)."""
