@@ -26,6 +26,7 @@ import av
 import streamlit as st
 
 from formcheck.annotate import BannerAnnotator
+from formcheck.api import AUTO, AUTO_SECONDS
 from formcheck.coach import CoachStatus, LiveCoach
 from formcheck.config import Settings
 from formcheck.errors import FormcheckError
@@ -33,7 +34,6 @@ from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Exercise
 from formcheck.limits import EffectiveLimits
 from formcheck.recording import LiveRecording, RecordingStatus
-from formcheck.api import AUTO, AUTO_SECONDS
 from formcheck.report import RecognitionRecord, SessionReport
 from formcheck.store import StoreError
 from formcheck.webapp import common, patients
@@ -453,7 +453,8 @@ def _recording_for(session: LiveSession, patient: str | None) -> LiveRecording |
     try:
         return LiveRecording(patients.app_store(), patient)
     except StoreError as exc:
-        st.warning(f"{common.escape_markdown(str(exc))}: the set goes on, not saved.", icon=":material/cloud_off:")
+        st.warning(f"{common.escape_markdown(str(exc))}: the set goes on, not saved.",
+                   icon=":material/cloud_off:")
         return None
 
 
