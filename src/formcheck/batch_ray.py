@@ -94,8 +94,10 @@ class ShippedModel:
 
 @ray.remote
 def analyse_clip_task(model: ShippedModel, cores: int, job: BatchJob, exercise: str, settings: Any,
-                      limits: dict[str, float], patient: Any, write_video: bool) -> ClipResult:
-    return analyse_on_cores(cores, job, exercise, settings, model.on_this_machine(), limits, patient, write_video)
+                      rest: tuple) -> ClipResult:
+    """One clip on a Ray worker: :func:`formcheck.batch.analyse_one`'s arguments, the model
+    path replaced by the copy shipped to this machine; ``rest`` is what follows the model."""
+    return analyse_on_cores(cores, job, exercise, settings, model.on_this_machine(), *rest)
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -194,13 +196,12 @@ class RayEngine:
     def run(self, todo: list[BatchJob], args: tuple, finished: Finished) -> None:
         if not todo:
             return
-        exercise, settings, model, limits, patient, write_video = args
+        exercise, settings, model, *rest = args
         # Resolved (and downloaded if need be) here, once: no worker downloads the model.
         shipped = ShippedModel.put(resolve_model(model, settings.pose.variant))
         task = analyse_clip_task.options(num_cpus=self.cpus_per_clip, max_retries=MAX_ATTEMPTS - 1)
         cores = math.ceil(self.cpus_per_clip)
-        pending = {task.remote(shipped, cores, job, exercise, settings, limits, patient, write_video): job
-                   for job in todo}
+        pending = {task.remote(shipped, cores, job, exercise, settings, tuple(rest)): job for job in todo}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
