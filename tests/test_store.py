@@ -352,6 +352,14 @@ def test_per_patient_limits_feed_the_analysis(store):
     assert chosen.sources["hip_pike"] == "default"
 
 
+def test_an_unusable_patient_limit_is_refused_and_not_stored(store):
+    store.add_patient("P-1")
+    for value in (float("nan"), float("inf"), -float("inf"), 1000.0):
+        with pytest.raises(ValueError, match="plank hip_sag=.*: a limit must be a finite number from -180 to 180 deg"):
+            store.set_limit("P-1", "plank", "hip_sag", value)
+    assert store.limits("P-1") == {}
+
+
 def test_a_cap_tighter_than_the_limit_governs_the_exercise_s_cap_check(store):
     store.add_patient("P-disc")
     store.set_cap("P-disc", "flexion", 20.0, reason="herniated disc")

@@ -301,6 +301,27 @@ def test_app_script_runs(monkeypatch):
     assert at.title[0].value == "Live coaching"
 
 
+# -- the review page -----------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [1000.0, float("nan"), float("inf")])
+def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
+    from formcheck.store import open_store
+
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FORMCHECK_REVIEW_PASSWORD", raising=False)
+    with open_store(None, tmp_path) as store:
+        store.add_patient("P-1")
+    at = app("from formcheck.webapp.review import review_page\nreview_page()").run()
+    key = "lim-P-1-anti_rotation-shoulder_dip"
+    assert (at.number_input(key=key).min, at.number_input(key=key).max) == (-180.0, 180.0)
+    at.number_input(key=key).set_value(value)
+    at.button(key="FormSubmitter:limits-P-1-anti_rotation-Save limits").click()
+    at.run()
+    assert not at.exception
+    with open_store(None, tmp_path) as store:
+        assert store.limits("P-1") == {}
+
+
 # -- the live page ---------------------------------------------------------------------------------
 def test_live_page_shows_camera_placement_and_cautions(model_dir):
     from formcheck.exercises import get_exercise

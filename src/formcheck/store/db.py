@@ -251,13 +251,18 @@ class Store:
         """Set (or with ``value`` None, clear) a patient's own limit for one check.
 
         Raises:
-            ValueError: unknown exercise or check, or a value that is not a finite number.
+            ValueError: unknown exercise or check, or a value the check does not accept
+                (:meth:`formcheck.exercises.spec.Check.checked_limit`).
         """
         ex = get_exercise(exercise)
-        if check_id not in {c.id for c in ex.checks}:
+        checks = {c.id: c for c in ex.checks}
+        if check_id not in checks:
             raise ValueError(f"{ex.id} has no check {check_id!r}")
-        if value is not None and not math.isfinite(float(value)):
-            raise ValueError("a limit must be a finite number")
+        if value is not None:
+            try:
+                value = checks[check_id].checked_limit(value)
+            except ValueError as exc:
+                raise ValueError(f"{ex.id} {exc}") from None
         by = clean_text(set_by, m.NAME_MAX, "therapist name")
         with self.session() as s, s.begin():
             p = self._patient_row(s, pseudonym)
