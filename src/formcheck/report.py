@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
 from formcheck.errors import OutputError
 from formcheck.exercises.spec import Exercise
 from formcheck.limits import LimitSource
+from formcheck.spreadsheet import SpreadsheetSafeWriter
 
 #: A left/right difference above this share of the larger side is worth a therapist's look.
 ASYMMETRY_REVIEW_THRESHOLD = 0.20
@@ -327,7 +327,7 @@ class FramesCsvWriter:
             self._fh = open(self.path, "w", newline="", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
-        self._writer = csv.writer(self._fh)
+        self._writer = SpreadsheetSafeWriter(self._fh)
         header = ["frame", "t_ms", "person_found", "phase", "signal", "rep_count", "hold_s"]
         for cid in check_ids:
             header += [cid, f"{cid}_state"]
