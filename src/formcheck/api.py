@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import itertools
 import os
@@ -130,8 +131,19 @@ def _prepare_out(out_dir: str | os.PathLike[str]) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write to output folder {out}: {_why_not_writable(out, exc)}") from exc
     return out
+
+
+def _why_not_writable(out: Path, exc: OSError) -> str:
+    """The cause, said about the folder that refused: the OS's own words for a path inside
+    /proc ("no such file or directory") send the user looking for the wrong thing."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if exc.errno == errno.ENOENT and existing is not None:
+        return f"{existing} does not take new files or folders (a system file system?)"
+    return exc.strerror or str(exc)
 
 
 def _read_ahead(items: Iterable, size: int = 8) -> Iterator:
@@ -252,11 +264,11 @@ def analyze(
     ex = None if auto else (get_exercise(exercise) if isinstance(exercise, str) else exercise)
     clearance = None if ex is None else require_clearance(ex, clearance_confirmed)
     chosen = None if ex is None else effective_limits(ex, settings, patient, limits)
-    out = _prepare_out(out_dir)
-    paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
-                            out / VIDEO_NAME if write_video else None,
-                            out / LANDMARKS_NAME if save_landmarks else None)
     with VideoFile(source) as video:
+        out = _prepare_out(out_dir)  # after the input is known good: a bad one leaves nothing behind
+        paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
+                                out / VIDEO_NAME if write_video else None,
+                                out / LANDMARKS_NAME if save_landmarks else None)
         info = video.info
         opts = pose_options(settings, model, segmentation=auto or ex.segmentation)
         with PoseEstimator(opts) as estimator:

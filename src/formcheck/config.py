@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from formcheck.errors import FormcheckError
 from formcheck.exercises import all_exercises, get_exercise
+from formcheck.inputs import file_problem
 from formcheck.pose import PoseOptions
 from formcheck.smoothing import OneEuroParams
 
@@ -87,6 +88,9 @@ class Settings(BaseModel):
         if path is None:
             return cls()
         p = Path(path)
+        problem = file_problem(p, empty_ok=True)  # an empty file: the defaults
+        if problem:
+            raise FormcheckError(f"cannot read config {p}: {problem}")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
