@@ -130,6 +130,25 @@ def test_default_location_is_the_data_folder(tmp_path, monkeypatch):
     assert (tmp_path / "fc" / "formcheck.db").is_file()
 
 
+def test_the_database_file_is_its_owner_s_only(tmp_path, monkeypatch):
+    """It holds patients' records: 0600 (and its -wal/-shm files take its mode), whatever the
+    umask (SQLite used to make it 0644)."""
+    import stat
+
+    from formcheck.store import open_store
+
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    previous = os.umask(0o022)
+    try:
+        with open_store(None, tmp_path / "fc") as s:
+            s.add_patient("P-1")
+            files = sorted((tmp_path / "fc").glob("formcheck.db*"))
+            assert [f.name for f in files][:1] == ["formcheck.db"]
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(previous)
+
+
 # -- saving and listing ------------------------------------------------------------------------
 def test_saved_analysis_is_listed_from_a_new_process(store, db_url):
     from formcheck.store import save_analysis

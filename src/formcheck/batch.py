@@ -81,10 +81,12 @@ class BatchSummary:
 
 
 def find_clips(folder: Path, recursive: bool = False) -> list[Path]:
-    """Video files in ``folder`` (sorted; hidden files skipped)."""
+    """Video files in ``folder`` (sorted; hidden files skipped). Anything with a video's name
+    that is not a folder counts, a named pipe or a broken link too: it is reported as failed
+    rather than silently left out."""
     pattern = "**/*" if recursive else "*"
     return sorted(p for p in folder.glob(pattern)
-                  if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".") and p.is_file())
+                  if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".") and not p.is_dir())
 
 
 def job_folder_name(folder: Path, clip: Path) -> str:
@@ -98,7 +100,7 @@ def job_folder_name(folder: Path, clip: Path) -> str:
 def plan(folder: Path, out: Path, recursive: bool = False) -> list[BatchJob]:
     jobs = []
     for clip in find_clips(folder, recursive):
-        st = clip.stat()
+        st = clip.stat() if clip.exists() else clip.lstat()  # a broken link: analysing it says why
         jobs.append(BatchJob(clip, out / job_folder_name(folder, clip), st.st_size, st.st_mtime_ns))
     return jobs
 

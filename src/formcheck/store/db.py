@@ -78,8 +78,11 @@ def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None 
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
         try:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Made here, readable by its owner only (SQLite would follow the umask: 0644); its
+            # -wal and -shm files take the database file's mode.
+            os.close(os.open(u.database, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {u.database}: {exc.strerror or exc}") from exc
+            raise StoreError(f"cannot create {u.database}: {exc.strerror or exc}") from exc
     try:
         engine = _engine(full_url)
         with engine.begin() as conn:
