@@ -36,7 +36,7 @@ from formcheck.config import Settings
 from formcheck.errors import FormcheckError, InputError
 from formcheck.exercises import get_exercise
 from formcheck.limits import PatientLimits
-from formcheck.report import AnalysisOutputs, SessionReport
+from formcheck.report import AnalysisOutputs, SessionReport, write_text_atomic
 
 DONE_MARKER = ".formcheck-done.json"
 SUMMARY_NAME = "batch-summary.json"
@@ -118,12 +118,7 @@ def read_marker(job: BatchJob, exercise: str) -> dict[str, Any] | None:
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write, flush to disk, then rename: a reader sees the old file or the whole new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2))
 
 
 def analyse_one(job: BatchJob, exercise: str, settings: Settings, model: str | None,
