@@ -463,8 +463,8 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
                         progress(done, expected)
             except DecodeInterrupted as exc:
                 incomplete = str(exc)
-            except KeyboardInterrupt as exc:
-                incomplete = f"stopped by the user after {done} frames"
+            except KeyboardInterrupt as exc:  # Ctrl-C, or a signal the caller turned into one
+                incomplete = f"stopped by {str(exc) or 'the user'} after {done} frames"
                 interrupted = exc
             analyzer.finish()
         _close_writers(background, video, landmarks)

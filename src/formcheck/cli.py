@@ -328,8 +328,12 @@ _register_optional_commands()
 def main() -> None:
     # SIGTERM (timeout, systemd, docker stop) ends every command as Ctrl-C does; `analyze`
     # turns both into a clean stop (see _stop_on_signals).
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":
