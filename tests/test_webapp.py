@@ -322,6 +322,44 @@ def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
         assert store.limits("P-1") == {}
 
 
+# -- the server ------------------------------------------------------------------------------------
+def test_the_server_sends_frame_and_content_policies(tmp_path):
+    """``streamlit run app.py`` serves the ``st.App`` of app.py, whose middleware adds the
+    headers to every response (the browser tests check that no page breaks them)."""
+    import os
+    import socket
+    import subprocess
+    import urllib.request
+
+    from tests.conftest import PYTHONPATH, REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as fh:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                   "--server.address", "127.0.0.1", "--server.headless", "true",
+                                   "--server.fileWatcherType", "none"],
+                                  cwd=REPO, env={**os.environ, "PYTHONPATH": PYTHONPATH}, stdout=fh,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while "You can now view" not in log.read_text(errors="replace"):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.3)
+        for path in ("/", "/analyse", "/_stcore/health"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+                headers = response.headers
+            assert headers["X-Frame-Options"] == "SAMEORIGIN", path
+            policy = headers["Content-Security-Policy"]
+            assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy, path
+            assert "'sha256-" in policy and "unsafe-eval" not in policy
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
 # -- the live page ---------------------------------------------------------------------------------
 def test_live_page_shows_camera_placement_and_cautions(model_dir):
     from formcheck.exercises import get_exercise
