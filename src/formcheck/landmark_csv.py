@@ -128,10 +128,9 @@ class LandmarkCsv:
                 try:
                     yield from reader
                 except csv.Error as exc:
-                    raise LandmarkFileError(f"{self.path}: line {reader.line_num}: {exc}") from None
-                except UnicodeDecodeError as exc:
-                    raise LandmarkFileError(f"{self.path}: not UTF-8 text after line {reader.line_num} "
-                                            f"({exc.reason})") from None
+                    raise LandmarkFileError(f"{self.path}: line {reader.line_num}: not a landmark CSV ({exc})") from None
+                except UnicodeDecodeError as exc:  # decoded in chunks: no line number to give
+                    raise LandmarkFileError(f"{self.path}: not UTF-8 text ({exc.reason}): save it as UTF-8") from None
 
             yield rows()
 
