@@ -128,7 +128,8 @@ class LandmarkCsv:
                 try:
                     yield from reader
                 except csv.Error as exc:
-                    raise LandmarkFileError(f"{self.path}: line {reader.line_num}: not a landmark CSV ({exc})") from None
+                    raise LandmarkFileError(
+                        f"{self.path}: line {reader.line_num}: not a landmark CSV ({exc})") from None
                 except UnicodeDecodeError as exc:  # decoded in chunks: no line number to give
                     raise LandmarkFileError(f"{self.path}: not UTF-8 text ({exc.reason}): save it as UTF-8") from None
 

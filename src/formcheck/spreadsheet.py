@@ -3,8 +3,9 @@
 A spreadsheet treats a cell that starts with ``= + - @`` (or a tab or carriage return, which
 some strip first) as a formula: a pseudonym such as ``=HYPERLINK("http://x","y")`` would become
 a live link, and worse is possible. Every CSV formcheck writes goes through
-:class:`SpreadsheetSafeWriter`, which puts an apostrophe in front of such a text cell (OWASP's advice; the spreadsheet shows the
-text as typed). Numbers, negative ones included, are left alone.
+:class:`SpreadsheetSafeWriter`, which puts an apostrophe in front of such a text cell (OWASP's
+advice; the spreadsheet shows the text as typed). Numbers, negative ones included, are left
+alone.
 """
 
 from __future__ import annotations
