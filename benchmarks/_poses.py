@@ -21,8 +21,13 @@ from _common import CACHE, MEDIA, manifest
 from formcheck.frames import PoseFrame
 
 POSES = CACHE / "poses"
-#: Clips whose exercise needs the segmentation mask (the back contour).
-MASKED = ("cat_cow",)
+def _masked(entry: dict) -> bool:
+    """Whether the clip's exercise (or the one it stands in for) needs the person mask."""
+    from formcheck.exercises import all_exercises
+
+    known = all_exercises()
+    ex = known.get(entry.get("exercise")) or known.get(entry.get("relative_of"))
+    return bool(ex and ex.segmentation)
 
 
 def _path(clip: str) -> Path:
@@ -54,7 +59,7 @@ def extract(clip: str, segmentation: bool) -> Path:
 def load(clip: str) -> list[PoseFrame]:
     """The cached raw poses of ``clip`` (extracted on first use)."""
     entry = next((e for e in manifest() if e["file"] == clip), {})
-    segmentation = entry.get("exercise") in MASKED
+    segmentation = _masked(entry)
     if not _path(clip).is_file():
         extract(clip, segmentation)
     data = np.load(_path(clip))
@@ -73,4 +78,4 @@ if __name__ == "__main__":
     for e in manifest():
         if not _path(e["file"]).is_file():
             print(e["file"], file=sys.stderr, flush=True)
-            extract(e["file"], e["exercise"] in MASKED)
+            extract(e["file"], _masked(e))

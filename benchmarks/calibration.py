@@ -44,12 +44,12 @@ import sys
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from _common import Output, machine, table
-from _envelope import CLIPS, Scene, clip, clip_path, poses, sample_scenes
+from _envelope import CLIPS, Scene, clip, clip_path, pose_path, poses, sample_scenes
 
 from formcheck.api import make_analyzer
 from formcheck.config import Settings
@@ -132,21 +132,29 @@ def cases(exercises: tuple[str, ...] | None) -> tuple[list[Case], list[str]]:
 
 #: Render views that the exercise table (EXERCISES.md) allows beyond the exercise's own views:
 #: its checks must read ``unknown`` there, never flag.
-ALSO_FILMED = {"clamshell": ("feet",)}
+ALSO_FILMED = {"clamshell": ("feet",), "bird_dog": ("feet",)}
+#: Render views left out although the engine would accept them or the table allows them.
+NOT_FILMED: dict[str, tuple[str, ...]] = {}
 
 
 def guidance_views(ex: Exercise) -> tuple[str, ...]:
     """The render views (``formcheck.render.MOTIONS``) in which the guidance allows filming:
     those the engine calls one of the exercise's views, and :data:`ALSO_FILMED`."""
     return tuple(v for v in MOTIONS[ex.id].views
-                 if engine_view(v) in ex.views or v in ALSO_FILMED.get(ex.id, ()))
+                 if (engine_view(v) in ex.views or v in ALSO_FILMED.get(ex.id, ()))
+                 and v not in NOT_FILMED.get(ex.id, ()))
 
 
 def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[str, float]]]:
     """Per scene: a fault-free clip, one with every check at its must-pass size, and one per
     check at its must-catch size (alternating with ``catch_up_to`` where declared)."""
     jobs = []
-    for i, scene in enumerate(scenes):
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for scene in scenes:
+        # sizes alternate by the scene's place among its exercise and view's scenes, so a
+        # scene keeps its clips (and their cache) whatever else the run covers
+        i = seen[(scene.exercise, scene.view)]
+        seen[(scene.exercise, scene.view)] += 1
         mine = [c for c in case_list if c.exercise.id == scene.exercise]
         jobs.append((scene, {}))
         passing = {c.check.id: c.pass_size(i) for c in mine if c.check.tolerance.must_pass > 0}
@@ -156,6 +164,19 @@ def plan(case_list: list[Case], scenes: list[Scene]) -> list[tuple[Scene, dict[s
             sizes = c.catch_sizes()
             jobs.append((scene, {c.check.id: sizes[i % len(sizes)]}))
     return jobs
+
+
+def interleaved(jobs: list[tuple[Scene, dict[str, float]]]) -> list[tuple[Scene, dict[str, float]]]:
+    """The jobs reordered so that every exercise and view gets its first scenes done first: a
+    run stopped part-way (or read with ``--cached-only``) still covers everything."""
+    rank: dict[tuple[str, str], list[int]] = defaultdict(list)
+    order = {}
+    for scene, _ in jobs:
+        group = rank[(scene.exercise, scene.view)]
+        if id(scene) not in order:
+            order[id(scene)] = len(group)
+            group.append(id(scene))
+    return sorted(jobs, key=lambda job: order[id(job[0])])
 
 
 def _work(job: tuple[Scene, dict[str, float]]) -> str:
@@ -234,6 +255,13 @@ class Sample:
     peak: float  # persistent peak of the measured metric (NaN: never measured)
     flagged: bool  # the engine's flag at the declared limit
     counted: bool  # the counter found this rep
+    #: the rep's evaluated frames (t_ms, value), for other persistence times
+    series: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def peak_for(self, min_s: float, above: bool) -> float:
+        if self.series is None:
+            return math.nan
+        return persistent_peak(self.series[0], self.series[1], min_s, above)
 
 
 def _bins(scene: Scene, truth: RenderTruth) -> dict[str, str]:
@@ -286,7 +314,8 @@ def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample
             top_from = unit[3] - case.exercise.counting.top_band
             v = np.where(rp.signal[sel] >= top_from, v, np.nan)
         peak = persistent_peak(rp.t_ms[sel], v, check.min_duration_s, above)
-        out.append(Sample(case.key, bins, valid, true, kind, peak, check.id in unit[2], True))
+        out.append(Sample(case.key, bins, valid, true, kind, peak, check.id in unit[2], True,
+                          (rp.t_ms[sel], v)))
     return out
 
 
@@ -362,6 +391,29 @@ class CheckStats:
         return float(slope), float(offset), float(np.corrcoef(t, m)[0, 1])
 
 
+#: Persistence times (s) the report compares: how long a value must stay past the limit.
+PERSISTENCE_S = (0.1, 0.2, 0.3, 0.5, 0.8, 1.2)
+
+
+def persistence_table(st: CheckStats) -> str:
+    """Recall at must-catch and false flags at must-pass (all valid bins pooled, and the worst
+    bin) at the declared limit, for each persistence time: how long a fault must last is part
+    of the calibration, weighed against how long a rep's top or a hold lasts."""
+    c = st.case.check
+    above = c.flag_when == "above"
+    rows = []
+    for d in PERSISTENCE_S:
+        shifted = [replace(s, peak=s.peak_for(d, above)) for s in st.samples]
+        probe = CheckStats(st.case, shifted)
+        rec, n_c, ff, n_p = probe.rates(c.limit, [s for s in shifted if s.view_valid])
+        w_rec, _, w_ff, _ = probe.worst(c.limit)
+        mark = " (declared)" if abs(d - c.min_duration_s) < 1e-9 else ""
+        rows.append([f"{d:g} s{mark}", _fmt_rate(rec, n_c), _fmt_rate(ff, n_p),
+                     f"{w_rec:.2f}" if math.isfinite(w_rec) else "-",
+                     f"{w_ff:.2f}" if math.isfinite(w_ff) else "-"])
+    return table(["persistence", "recall", "false flags", "worst-bin recall", "worst-bin false"], rows)
+
+
 def _pairs(case: Case, video: Path, rp: Replay) -> list[tuple[float, float]]:
     truth = load_truth(video)
     series = case.truth_series(truth)
@@ -425,6 +477,8 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
             unknown = np.mean([not math.isfinite(s.peak) for s in group]) if group else math.nan
             rows.append([axis, value, _fmt_rate(rec, n_c), _fmt_rate(ff, n_p), f"{unknown:.2f}"])
         out(table(["bin", "value", "recall at limit", "false flags at limit", "unknown"], rows))
+        out()
+        out(persistence_table(st))
         invalid = [s for s in st.samples if not s.view_valid]
         if invalid:
             by_view = defaultdict(list)
@@ -447,7 +501,7 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenes", type=int, default=12, help="scenes per exercise and view "
+    parser.add_argument("--scenes", type=int, default=8, help="scenes per exercise and view "
                         "(holds get twice as many: one hold per clip)")
     parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
     parser.add_argument("--body-model", action="append", help="body models to sample (default: all)")
@@ -455,6 +509,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="4 scenes per view, headline exercises")
     parser.add_argument("--write", action="store_true", help="save docs/benchmarks/calibration.md")
     parser.add_argument("--samples", type=Path, help="also save every sample as JSON here")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="evaluate only the clips already rendered and posed (no rendering)")
     args = parser.parse_args()
     if args.quick:
         args.scenes = 4
@@ -469,7 +525,9 @@ def main() -> None:
         n = args.scenes * (2 if ex.kind == "hold" else 1)
         for view in guidance_views(ex):
             scenes += sample_scenes(ex_id, view, n, body_models=models, body_presets=presets)
-    jobs = plan(case_list, scenes)
+    jobs = interleaved(plan(case_list, scenes))
+    if args.cached_only:
+        jobs = [(sc, f) for sc, f in jobs if pose_path(clip_path(sc, f)).is_file()]
     started = time.perf_counter()
     CLIPS.mkdir(parents=True, exist_ok=True)
     done: list[str] = []
@@ -499,7 +557,8 @@ def main() -> None:
                 stats[c.key].pairs += _pairs(c, video, rp)
     out = report(stats, skipped + [f"render failed: {e}" for e in errors], args, len(jobs))
     if args.samples:
-        args.samples.write_text(json.dumps([s.__dict__ for st in stats.values() for s in st.samples]))
+        args.samples.write_text(json.dumps([{k: v for k, v in s.__dict__.items() if k != "series"}
+                                            for st in stats.values() for s in st.samples]))
     if args.write:
         out.write()
 

@@ -138,23 +138,25 @@ class Body:
         (in between); ``unknown`` without a torso.
 
         From the body's axes in MediaPipe's world landmarks (:attr:`camera_alignment`), which
-        name the view whatever the posture: lying, kneeling and standing bodies read alike.
-        The image alone cannot: from the feet end a side-lying body's shoulders and hips stack
-        as they do from the front. Thresholds from renders with known cameras (side views read
-        0.95-1.0 along the lateral axis, front views 0.86-0.99 along the front axis, head and
-        feet ends 0.71-0.97 along the long axis, obliques in between). Without world
-        landmarks (a landmark file that lacks them) the image's :func:`side_on_ratio` decides
-        between side, oblique and front."""
+        name the view whatever the posture: from the feet end a side-lying body's shoulders and
+        hips stack in the image as they do from the front, and only depth tells them apart.
+        The image's :func:`side_on_ratio` also calls a view ``front``: MediaPipe's depth turns a
+        person facing the camera by 30-50 degrees on some real clips (a side walk read 0.59 on
+        the lateral axis with an image ratio of 0.52). Thresholds from renders with known
+        cameras (side views read 0.94-1.0 on the lateral axis, a 33-degree oblique 0.88; front
+        views 0.86-0.99 on the front axis; head and feet ends 0.71-0.97 on the long axis) and
+        the shared clips (side views' image ratio 0.03-0.24, front views' 0.37-0.61). Without
+        world landmarks (a landmark file that lacks them) the image ratio decides alone."""
         lateral, front, long = self.camera_alignment
+        r = self.side_on_ratio
         if np.isfinite(lateral):
             if lateral >= VIEW_SIDE_MIN_ALIGNMENT:
                 return "side"
             if long >= VIEW_END_MIN_ALIGNMENT and long > front:
                 return "end"
-            if front >= VIEW_FRONT_MIN_ALIGNMENT:
+            if front >= VIEW_FRONT_MIN_ALIGNMENT or (np.isfinite(r) and r > VIEW_FRONT_MIN):
                 return "front"
             return "oblique"
-        r = self.side_on_ratio
         if not np.isfinite(r):
             return "unknown"
         if r < VIEW_SIDE_MAX:
@@ -164,12 +166,13 @@ class Body:
         return "oblique"
 
 
-#: Camera alignment (|cos|) with the lateral axis from which a view is ``side`` (25 degrees).
-VIEW_SIDE_MIN_ALIGNMENT = 0.9
+#: Camera alignment (|cos|) with the lateral axis from which a view is ``side`` (28 degrees).
+VIEW_SIDE_MIN_ALIGNMENT = 0.88
 #: ... with the long axis from which it is ``end`` (45 degrees), with the front axis ``front``.
 VIEW_END_MIN_ALIGNMENT = 0.7
 VIEW_FRONT_MIN_ALIGNMENT = 0.8
-#: Image fallback: side_on_ratio below this reads as a side view, above VIEW_FRONT_MIN as a
-#: front (or back) view (shared clips: side views 0.03-0.24, front views 0.37-0.61).
+#: Image: side_on_ratio above VIEW_FRONT_MIN reads as a front (or back) view, and without world
+#: landmarks below VIEW_SIDE_MAX as a side view (shared clips: side views 0.03-0.24, front
+#: views 0.37-0.61).
 VIEW_SIDE_MAX = 0.28
 VIEW_FRONT_MIN = 0.40

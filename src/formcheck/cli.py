@@ -6,6 +6,7 @@ user can cause prints a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -207,7 +208,15 @@ def exercises() -> None:
         typer.echo(f"    camera: {ex.camera}")
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
-            typer.echo(f"    - {c.id}: {c.title} (flag when {direction} {c.limit:g} {c.unit}) {c.explain}")
+            typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
+                       f"{c.explain}; judged from: {', '.join(c.views)}")
+            tol = c.tolerance
+            if tol is not None:
+                unit = f" {tol.unit}" if tol.unit else ""
+                catch = (f"{tol.must_catch:g}-{tol.catch_up_to:g}" if tol.catch_up_to is not None
+                         else f">= {tol.must_catch:g}")
+                typer.echo(f"        true size: {tol.measure}{' (either way)' if tol.both_ways else ''}; "
+                           f"must pass <= {tol.must_pass:g}{unit}, must catch {catch}{unit}")
 
 
 @app.command()
@@ -242,12 +251,64 @@ def live(
               "use `streamlit run app.py` instead")
 
 
+class _BatchProgress:
+    """The batch's bar: clips analysed of those to do, clips/s and ETA (tqdm's), with the clips
+    an earlier run settled and those failed beside it (settled clips stay out of the rate)."""
+
+    def __init__(self, quiet: bool) -> None:
+        from tqdm import tqdm
+
+        self._quiet = quiet
+        self._bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
+        self._skipped = self._failed = 0
+
+    def __call__(self, r, finished: int, total: int) -> None:
+        if r.resumed:
+            self._skipped += 1
+        else:
+            self._bar.update(1)
+        self._failed += r.status == "failed"
+        self._bar.total = total - self._skipped
+        self._bar.set_postfix_str(f"{self._skipped} already done, {self._failed} failed", refresh=False)
+        self._bar.refresh()
+        if r.status == "failed" and not self._quiet:
+            self._bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _batch_engine(engine: str, workers: Optional[int], address: Optional[str], cpus_per_clip: Optional[float]):
+    """The engine the options ask for, as a context manager."""
+    from formcheck.batch import LocalEngine
+
+    if engine == "local":
+        if address is not None or cpus_per_clip is not None:
+            _fail("--address and --cpus-per-clip are for --engine ray")
+        return contextlib.nullcontext(LocalEngine(workers or 1))
+    if engine != "ray":
+        _fail(f"--engine is local or ray, got {engine!r}")
+    if address is not None and workers is not None:
+        _fail("--workers does not apply with --address: the cluster's CPUs decide how many clips run at once")
+    try:
+        from formcheck.batch_ray import CPUS_PER_CLIP, RayEngine
+    except ImportError:
+        _fail('--engine ray needs Ray, which is not installed: pip install "formcheck[cluster]"')
+    try:
+        return RayEngine(address, workers, CPUS_PER_CLIP if cpus_per_clip is None else cpus_per_clip)
+    except ValueError as exc:
+        _fail(f"--cpus-per-clip: {exc}")
+
+
 @app.command()
 def batch(
     folder: Annotated[Path, typer.Argument(help="folder of video clips")],
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one sub-folder per clip)")],
-    workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="parallel processes")] = 1,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="clips at once on this machine (local: 1; a local Ray: every core)")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (this machine's processes) or ray")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="with --engine ray: HOST:PORT of a running Ray cluster's head (default: start a Ray on this machine)")] = None,
+    cpus_per_clip: Annotated[Optional[float], typer.Option("--cpus-per-clip", help="with --engine ray: CPUs each clip reserves (default 1)")] = None,
     save: Annotated[bool, typer.Option("--save", help="store each result as a session of --patient")] = False,
     patient: Annotated[Optional[str], typer.Option("--patient", "-p",
                                                    help="patient pseudonym (their own limits are used)")] = None,
@@ -261,22 +322,14 @@ def batch(
                                                      help="data folder for --save")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Analyse every clip in FOLDER in parallel. Re-running skips clips already done; a bad clip
-    is reported at the end and the rest go on (exit status 1 if any failed)."""
-    from tqdm import tqdm
-
-    from formcheck.batch import ClipResult, run_batch
+    """Analyse every clip in FOLDER in parallel, on this machine or on a Ray cluster. Re-running
+    skips clips already done; a bad clip is reported at the end and the rest go on (exit status
+    1 if any failed)."""
+    from formcheck.batch import run_batch
 
     if save and not patient:
         _fail("--save needs --patient PSEUDONYM")
-    bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
-
-    def on_result(r: ClipResult, n: int, total: int) -> None:
-        bar.total = total
-        bar.update(n - bar.n)
-        if r.status == "failed" and not quiet:
-            bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
-
+    chosen = _batch_engine(engine, workers, address, cpus_per_clip)
     store = None
     try:
         settings = Settings.load(config)
@@ -284,16 +337,15 @@ def batch(
             from formcheck.store import open_store
 
             store = open_store(db, data_dir)
-        summary = run_batch(folder, exercise, out, workers=workers, settings=settings, model=model,
-                            write_video=not no_video, recursive=recursive, save=save, patient=patient,
-                            store=store, on_result=on_result)
+        with chosen as runner, contextlib.closing(_BatchProgress(quiet)) as progress:
+            summary = run_batch(folder, exercise, out, engine=runner, settings=settings, model=model,
+                                write_video=not no_video, recursive=recursive, save=save, patient=patient,
+                                store=store, on_result=progress)
     except (FormcheckError, ValueError) as exc:
-        bar.close()
         _fail(str(exc))
     finally:
         if store is not None:
             store.close()
-    bar.close()
     typer.echo(f"{len(summary.results)} clips in {summary.seconds:.1f}s: {summary.count('done')} analysed, "
                f"{summary.count('skipped')} already done, {len(summary.failed)} failed"
                + (f"; saved for {patient}" if save else "") + f"; results in {out}")

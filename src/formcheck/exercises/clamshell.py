@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
+from formcheck.exercises.spec import (TEMPO_MIN_LIFT_S, Check, Exercise, RepCounting, Template,
+                                      Tolerance)
 from formcheck.geometry import distance, joint_angle, midpoint
 
 
@@ -134,7 +135,7 @@ EXERCISE = Exercise(
     ),
     counting=RepCounting(signal=knee_opening, unit="deg", rest=32.0, enter=45.0,
                          side_of=top_side, min_rep_s=0.6, top_band=6.0,
-                         min_lift_s=0.5, min_top_pause_s=0.7, range_label="knee opening (image)"),
+                         min_lift_s=TEMPO_MIN_LIFT_S, range_label="knee opening (image)"),
     checks=(
         Check(id="pelvis_rocking", title="No rocking", metric=trunk_roll, unit="deg", limit=20.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",

@@ -40,6 +40,13 @@ LIMIT_RANGES: Mapping[str, tuple[float, float]] = {
 }
 
 
+#: Tempo (rushing), in true seconds from the rep's start to the top: a steady 0.6-1.5 s lift or
+#: reach must pass and one under 0.3 s must be caught (the guides' "slow and controlled"); a lift
+#: faster than the middle flags ``tempo``. No pause at the top is required for it: correct
+#: demonstrations in the shared clips paused 0.1-1.3 s, and a short pause is not rushing.
+TEMPO_MIN_LIFT_S = 0.45
+
+
 @dataclass(frozen=True)
 class Tolerance:
     """The clinical sizes a check is judged by, in true units of the body (degrees of the joint
