@@ -102,6 +102,22 @@ def test_a_pipe_or_a_broken_link_is_listed_as_failed_not_skipped(app, tmp_path):
                       f"failed: {folder / 'pipe.mp4'}: is a named pipe (FIFO), not a regular file"]
 
 
+def test_a_clip_named_like_a_formula_is_text_in_the_summary_csv(app, tmp_path, monkeypatch):
+    """Run on ``.``, a clip's path is its bare name: ``=HYPERLINK(...).mp4`` would run in a
+    spreadsheet."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = '=HYPERLINK("http:x","y").mp4'
+    (folder / name).write_text("not a video")
+    monkeypatch.chdir(folder)
+    res = runner.invoke(app, ["batch", ".", "-e", "plank", "-o", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 1, res.output
+    with open(tmp_path / "out" / "batch-summary.csv", newline="", encoding="utf-8") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["clip"] == "'" + name and row["status"] == "failed"
+    assert row["error"].startswith("'" + name)
+
+
 def summary_csv(out: Path) -> dict[str, dict]:
     with open(out / "batch-summary.csv", newline="", encoding="utf-8") as fh:
         return {Path(r["clip"]).name: r for r in csv.DictReader(fh)}

@@ -22,9 +22,9 @@ thin shell over :func:`run_batch`; ``docs/batch.md`` describes both engines.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -46,6 +46,7 @@ from formcheck.errors import FormcheckError, InputError
 from formcheck.exercises import get_exercise
 from formcheck.limits import PatientLimits
 from formcheck.report import AnalysisOutputs, SessionReport, write_text_atomic
+from formcheck.spreadsheet import SpreadsheetSafeWriter
 
 DONE_MARKER = ".formcheck-done.json"
 SUMMARY_NAME = "batch-summary.json"
@@ -355,12 +356,14 @@ def _marker_fields(result: ClipResult) -> dict[str, Any]:
 
 
 def _write_summary_csv(path: Path, results: list[ClipResult]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=[f.name for f in fields(ClipResult)])
-        writer.writeheader()
-        writer.writerows(r.csv_row() for r in results)
-    os.replace(tmp, path)
+    names = [f.name for f in fields(ClipResult)]
+    buf = io.StringIO()
+    writer = SpreadsheetSafeWriter(buf)  # a clip named =HYPERLINK(...).mp4 stays text
+    writer.writerow(names)
+    for r in results:
+        row = r.csv_row()
+        writer.writerow([row[n] for n in names])
+    write_text_atomic(path, buf.getvalue())
 
 
 def _run_pool(todo: list[BatchJob], args: tuple, workers: int, cores: int, finished: Finished) -> None:

@@ -45,10 +45,10 @@ _STOP_REASONS = {signal.SIGINT: "stopped by the user (Ctrl-C)", signal.SIGTERM: 
 
 
 def _stop_on_signals(ctx: typer.Context, stop) -> list[int]:
-    """Until the command (``ctx``) ends, SIGINT (Ctrl-C) and SIGTERM (``timeout``, systemd, ``docker
-    stop``) ask ``stop`` (a :class:`formcheck.api.StopRequest`) to end the analysis after the
-    frame it is on, keeping what it did; a second signal stops at once (KeyboardInterrupt).
-    Returns the signals received, filled in as they come."""
+    """Until the command (``ctx``) ends, SIGINT (Ctrl-C) and SIGTERM (``timeout``, systemd,
+    ``docker stop``) ask ``stop`` (a :class:`formcheck.api.StopRequest`) to end the analysis
+    after the frame it is on, keeping what it did; a second signal stops at once
+    (KeyboardInterrupt). Returns the signals received, filled in as they come."""
     received: list[int] = []
 
     def handler(signum: int, _frame: object) -> None:
