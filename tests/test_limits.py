@@ -70,9 +70,9 @@ def test_the_report_says_where_each_limit_came_from(tmp_path):
 
 # -- no value switches a check off ------------------------------------------------------------
 #: NaN and infinities compare false with everything, so a check given one never flags; 1e309 is
-#: read as infinity; 1000 degrees is past any angle.
-UNUSABLE = ["nan", "inf", "-inf", "1e309", "1000"]
-REFUSAL = "lean_back=.*: a limit must be a finite number from -180 to 180 deg"
+#: read as infinity; 1000 degrees is past any angle, and no angle is "above 180".
+UNUSABLE = ["nan", "inf", "-inf", "1e309", "1000", "180"]
+REFUSAL = "lean_back=.*: a limit must be a finite number between -180 and 180 deg"
 
 
 def test_every_check_has_a_range_that_holds_its_default():
@@ -81,7 +81,7 @@ def test_every_check_has_a_range_that_holds_its_default():
     for ex in all_exercises().values():
         for c in ex.checks:
             low, high = c.allowed_limits
-            assert low <= c.limit <= high, (ex.id, c.id)
+            assert low < c.limit < high, (ex.id, c.id)
             assert c.limit_range is not None or c.unit in LIMIT_RANGES
 
 

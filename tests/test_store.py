@@ -373,8 +373,8 @@ def test_per_patient_limits_feed_the_analysis(store):
 
 def test_an_unusable_patient_limit_is_refused_and_not_stored(store):
     store.add_patient("P-1")
-    for value in (float("nan"), float("inf"), -float("inf"), 1000.0):
-        with pytest.raises(ValueError, match="plank hip_sag=.*: a limit must be a finite number from -180 to 180 deg"):
+    for value in (float("nan"), float("inf"), -float("inf"), 1000.0, 180.0):
+        with pytest.raises(ValueError, match="plank hip_sag=.*: a limit must be a finite number between -180 and 180 deg"):
             store.set_limit("P-1", "plank", "hip_sag", value)
     assert store.limits("P-1") == {}
 

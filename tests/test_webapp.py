@@ -302,7 +302,7 @@ def test_app_script_runs(monkeypatch):
 
 
 # -- the review page -----------------------------------------------------------------------------
-@pytest.mark.parametrize("value", [1000.0, float("nan"), float("inf")])
+@pytest.mark.parametrize("value", [1000.0, float("nan"), float("inf"), 180.0])
 def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
     from formcheck.store import open_store
 
@@ -318,6 +318,9 @@ def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
     at.button(key="FormSubmitter:limits-P-1-anti_rotation-Save limits").click()
     at.run()
     assert not at.exception
+    if value == 180.0:  # the widget's bounds are inclusive, the store's are not: one line
+        assert errors(at) == ["anti_rotation shoulder_dip=180: a limit must be a finite number between "
+                              "-180 and 180 deg"]
     with open_store(None, tmp_path) as store:
         assert store.limits("P-1") == {}
 

@@ -29,10 +29,11 @@ CapKind = Literal["flexion", "extension"]
 #: e.g. the traced back outline.
 Overlay = Callable[[Body], "np.ndarray"]
 
-#: The limits a check may be given, by its unit (low, high; both allowed). A limit outside them
-#: never flags or always flags, which switches the check off as surely as NaN would: no angle
-#: is past 180 degrees, no distance on a body is 3 torso lengths. ``""``: a yes (1) / no (0)
-#: reading. A check whose unit is not here declares its own (``Check.limit_range``).
+#: The limits a check may be given, by its unit: strictly between low and high. A limit at or
+#: past them never flags or always flags, which switches the check off as surely as NaN would:
+#: no angle is past 180 degrees (so none is "above 180"), no distance on a body is 3 torso
+#: lengths. ``""``: a yes (1) / no (0) reading. A check whose unit is not here declares its own
+#: (``Check.limit_range``).
 LIMIT_RANGES: Mapping[str, tuple[float, float]] = {
     "deg": (-180.0, 180.0),
     "ratio": (-3.0, 3.0),
@@ -113,8 +114,8 @@ class Check:
         stage: for reps made of named stages (:class:`PhasedRepCounting`), the stage in which
             the check is evaluated (``squat``, ``row``); None = any stage.
         tolerance: the true sizes the check must catch and must pass (:class:`Tolerance`).
-        limit_range: the limits a therapist may set, (low, high); None: its unit's
-            (:data:`LIMIT_RANGES`). Only for a check whose unit's range is wrong for it.
+        limit_range: the limits a therapist may set, strictly between (low, high); None: its
+            unit's (:data:`LIMIT_RANGES`). Only for a check whose unit's range is wrong for it.
     """
 
     id: str
@@ -143,7 +144,7 @@ class Check:
 
     @property
     def allowed_limits(self) -> tuple[float, float]:
-        """The lowest and highest limit this check may be given (see :data:`LIMIT_RANGES`)."""
+        """The bounds a limit of this check must lie strictly between (:data:`LIMIT_RANGES`)."""
         return self.limit_range or LIMIT_RANGES[self.unit]
 
     def checked_limit(self, value: object) -> float:
@@ -160,9 +161,9 @@ class Check:
             number, shown = math.nan, repr(value)
         else:
             shown = f"{number:g}"
-        if not low <= number <= high:  # False for NaN too
+        if not low < number < high:  # False for NaN too
             unit = f" {self.unit}" if self.unit else ""
-            raise ValueError(f"{self.id}={shown}: a limit must be a finite number from {low:g} to {high:g}{unit}")
+            raise ValueError(f"{self.id}={shown}: a limit must be a finite number between {low:g} and {high:g}{unit}")
         return number
 
     def past_limit(self, value: float, limit: float) -> float:

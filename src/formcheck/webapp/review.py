@@ -328,8 +328,8 @@ def _limits_form(store, patient: str) -> None:
         for c in ex.checks:
             low, high = c.allowed_limits
             stored = own.get(c.id, c.limit)
-            if not low <= stored <= high:  # stored before limits had ranges: analyses refuse it
-                st.error(f"{c.title}: the stored limit {stored:g} is not usable (from {low:g} to {high:g}); "
+            if not low < stored < high:  # stored before limits had ranges: analyses refuse it
+                st.error(f"{c.title}: the stored limit {stored:g} is not usable (between {low:g} and {high:g}); "
                          "save a new one.")
                 stored = c.limit
             values[c.id] = st.number_input(
