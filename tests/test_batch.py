@@ -203,15 +203,19 @@ def test_an_empty_folder_and_a_missing_one(app, tmp_path):
 
 @pytest.mark.slow
 def test_a_batch_killed_part_way_resumes_where_it_stopped(clips, tmp_path):
-    """SIGKILL the batch once the first clip is done; the re-run skips it and does the rest."""
+    """SIGKILL the batch (saving for a patient) once the first clip is done; the re-run skips it
+    and does the rest, and the store ends with one complete session per clip: the one that was
+    being analysed when the batch died is replaced, not doubled."""
+    from formcheck.store import open_store
+
     (clips / "broken clip.mp4").unlink()
     for i in range(3):  # more work, so the kill lands mid-batch
         shutil.copy(media_clip("plank__kaiakol-001.mp4"), clips / f"copy{i}.mp4")
-    out = tmp_path / "out"
+    out, data = tmp_path / "out", tmp_path / "data"
     cmd = [sys.executable, "-m", "formcheck", "batch", str(clips), "-e", "plank", "-o", str(out),
-           "--no-video", "-q"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": PYTHONPATH})
+           "--no-video", "-q", "--save", "--patient", "P-batch", "--data-dir", str(data)]
+    env = {**os.environ, "PYTHONPATH": PYTHONPATH, "FORMCHECK_DATABASE_URL": ""}
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.monotonic() + 180
     while not list(out.glob("*/.formcheck-done.json")):
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
@@ -221,14 +225,21 @@ def test_a_batch_killed_part_way_resumes_where_it_stopped(clips, tmp_path):
     proc.wait()
     done_before = markers(out)
     assert 1 <= len(done_before) < 5, "the kill should land mid-batch"
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": PYTHONPATH},
-                         timeout=300)
+    url = f"sqlite:///{data / 'formcheck.db'}"
+    with open_store(url, data) as store:  # opening it notices the dead batch
+        statuses = sorted(st.status for s in store.sessions("P-batch") for st in s.sets)
+    assert statuses.count("complete") == len(done_before) and set(statuses) <= {"complete", "interrupted"}
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert f"{5 - len(done_before)} analysed, {len(done_before)} already done, 0 failed" in res.stdout
     after = markers(out)
     assert len(after) == 5
     for name, marker in done_before.items():
         assert after[name]["finished_at"] == marker["finished_at"]  # not redone
+    with open_store(url, data) as store:
+        sessions = store.sessions("P-batch")
+    assert sorted(s.source_name for s in sessions) == sorted(after)  # one each
+    assert {st.status for s in sessions for st in s.sets} == {"complete"}
 
 
 @pytest.mark.slow

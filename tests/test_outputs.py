@@ -127,7 +127,8 @@ def test_a_signalled_run_keeps_what_it_did(tmp_path, model_dir, sig, reason):
     frames = report["frames_total"]
     assert proc.returncode == 128 + sig, stderr
     assert stderr.strip() == (f"formcheck: error: {reason} after {frames} frames; partial results "
-                              f"(marked incomplete) are in {out}")
+                              f"(marked incomplete) are in {out}; the reps finished so far are stored, "
+                              "the set marked interrupted")
     assert report["complete"] is False and report["incomplete_reason"] == f"{reason} after {frames} frames"
     assert report["rep_count"] >= 1
     assert len(_rows_being_written(out)) == frames

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -91,11 +92,15 @@ def test_export_pdf_pages_and_text(app, db_url, saved, tmp_path):
     assert out.exit_code == 0, out.output
     pdf = tmp_path / "exp" / f"session-{saved.session_id}.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+    assert re.search(r"^Pages:\s+2$", info, re.MULTILINE), info  # the session, then the patient's progress
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     text = " ".join(text.split())  # table cells wrap: compare words, not lines
     for expected in ("Session report: P-017", "Clamshell (set", "Status: complete", "rep 2",
-                     "pelvis_rocking: overruled", "camera moved, not the pelvis", "by T. Smith", "page 1/1"):
+                     "pelvis rocking: overruled", "camera moved, not the pelvis", "by T. Smith",
+                     # the flagged rep with its worst frame (from its clip) and its values
+                     "Rep 2 (right), 2.5-4.0 s, score 70: pelvis rocking", "The worst moment",
+                     "pelvis rocking: worst 22.0 deg, flags above 15.0 deg; past it by 7.0 deg",
+                     "Progress: P-017", "page 1/2", "page 2/2"):
         assert expected in text, expected
     assert text.count("pass") >= 2  # reps 1 and 3
 
@@ -194,3 +199,48 @@ def test_unreachable_database_is_a_clean_error(app, tmp_path):
     assert out.exit_code == 2
     assert "cannot open the session store" in out.output
     assert "secret" not in out.output  # the password is never printed
+
+
+def test_the_pdf_pictures_each_flagged_rep_from_its_clip(store, saved, tmp_path):
+    """The still beside the flagged rep is the clip's frame of that moment (the synthetic video's
+    brightness tells its time), with the check's chart beside it and the progress plots after."""
+    from formcheck.store.export import write_session_pdf
+    from tests.browser.conftest import artifacts_dir
+
+    if shutil.which("pdfimages") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils not installed")
+    detail = store.session_detail(saved.session_id)
+    pdf = write_session_pdf(detail, tmp_path / "s.pdf", store.progress("P-017"))
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    images = [line.split() for line in listing.splitlines()[2:]]
+    assert [int(i[0]) for i in images] == [1, 2]  # the still on page 1, the progress plot on page 2
+    subprocess.run(["pdfimages", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "img")], check=True)
+    from PIL import Image
+
+    [still] = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(tmp_path.glob("img-*.png"))
+               if Image.open(p).size == (64, 48)]
+    # no series stored for this rep, so the middle of it (3.25 s): the frame shown from 3.2 s
+    assert abs(still.mean() - 32 * 4) <= 4
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(artifacts_dir() / "session-pdf")], check=True)
+
+
+@SQLITE_ONLY
+def test_the_worst_moment_is_found_in_the_stored_series_and_read_from_the_clip(store, tmp_path):
+    from formcheck.store import figures, save_analysis
+
+    csv_path = tmp_path / "frames.csv"
+    lines = ["frame,t_ms,person_found,phase,signal,rep_count,hold_s,pelvis_rocking,pelvis_rocking_state,"
+             "feet_together,feet_together_state,cue"]
+    for i in range(60):  # pelvis rocking peaks at 22 (the rep's recorded worst) at 3.6 s
+        lines.append(f"{i},{i * 100},1,up,{i},0,0.0,{22 - abs(i - 36) * 0.5:.3f},ok,,unknown,")
+    csv_path.write_text("\n".join(lines) + "\n")
+    video = synthetic_video(tmp_path / "annotated.mp4")
+    store.add_patient("P-w", clips_opt_in=True)
+    saved = save_analysis(three_reps(), _outputs(tmp_path, video), patient="P-w", store=store)
+    rep2 = store.session_detail(saved.session_id).sets[0].items[1]
+    assert figures.worst_moment(rep2, "pelvis_rocking") == pytest.approx(3.6)
+    assert rep2.clip_start_s == pytest.approx(1.5)
+    still = figures.still_from_clip(rep2, 3.6)
+    assert abs(still.mean() - 36 * 4) <= 4  # the source frame of 3.6 s
+    assert figures.item_chart_png(rep2, "pelvis_rocking", "No rocking", "deg", 15.0, 3.6)[:4] == b"\x89PNG"
+    assert figures.item_chart_png(rep2, "feet_together", "Feet", "m", 0.5, None) is None  # never measured

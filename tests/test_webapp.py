@@ -38,6 +38,14 @@ live.live_page(video_widget=lambda session, settings: False)
 
 
 @pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Each test's pages save into a store of its own (a SQLite file under tmp_path)."""
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.fixture(autouse=True)
 def close_live_sessions():
     """Close the live sessions a test made (explicitly: see live.SessionRegistry)."""
     yield
@@ -130,7 +138,8 @@ def test_analyse_page_starts_empty():
     assert "Choose a video file" in at.info[0].value
     assert "200 MB" in at.caption[0].value
     ids = at.selectbox(key="analyse_exercise").options
-    assert len(ids) == len(common.exercise_ids())
+    assert len(ids) == len(common.exercise_ids()) + 1
+    assert ids[0] == common.exercise_label("auto")  # recognition first: the default
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -442,3 +451,90 @@ def test_idle_live_sessions_are_closed(model_dir):
     assert registry.find("a") is None
     frame = av.VideoFrame.from_ndarray(np.zeros((360, 640, 3), np.uint8), format="rgb24")
     assert session.process(frame).width == 640  # closed: frames pass through untouched
+
+
+# -- who the live set is for ---------------------------------------------------------------------
+def _store(data_dir):
+    from formcheck.store import open_store
+
+    return open_store(None, data_dir)
+
+
+def live_with_link(patient: str | None):
+    at = app(LIVE_SCRIPT)
+    if patient is not None:
+        at.query_params["patient"] = patient
+    return at.run()
+
+
+def captions(at) -> str:
+    """The captions' text as shown (Markdown escapes dropped)."""
+    return " ".join(c.value for c in at.caption).replace("\\", "")
+
+
+def test_without_a_patient_nothing_is_saved_and_no_exercise_is_guessed(data_dir):
+    at = live_with_link(None)
+    assert not at.exception
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    assert at.selectbox(key="live_exercise").value is None
+    assert any("Choose the exercise" in i.value for i in at.info)
+
+
+def test_the_link_opens_the_page_for_its_patient_on_their_last_exercise(data_dir, model_dir):
+    from formcheck.store import save_analysis
+    from tests.test_store import three_reps
+
+    with _store(data_dir) as store:
+        store.add_patient("P-017")
+        store.set_limit("P-017", "clamshell", "pelvis_rocking", 11.0)
+        save_analysis(three_reps(), None, patient="P-017", store=store)  # a clamshell set
+    at = live_with_link("P-017")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="live_patient").value == "P-017"
+    assert at.selectbox(key="live_exercise").value == "clamshell"
+    assert "P-017's own limits: No rocking 11 deg" in captions(at)
+    assert "Saving to P-017: 0 reps so far" in captions(at)
+    from formcheck.webapp.live import SESSIONS
+
+    session = SESSIONS.find(at.session_state["live_session_id"])
+    assert session.limits.values["pelvis_rocking"] == 11.0 and session.recording.patient == "P-017"
+
+
+def test_an_unknown_patient_in_the_link_is_offered_not_made(data_dir, model_dir):
+    at = live_with_link("P-new")
+    assert not at.exception
+    assert any("P-new" in w.value and "not in this computer's records" in w.value for w in at.warning)
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    with _store(data_dir) as store:
+        assert store.find_patient("P-new") is None
+    at.button(key="live_patient-create-linked").click().run()
+    assert at.selectbox(key="live_patient").value == "P-new"
+    with _store(data_dir) as store:
+        assert store.find_patient("P-new") is not None and not store.find_patient("P-new").clips_opt_in
+    at.selectbox(key="live_patient").select("Do not save").run()  # the link follows the choice
+    assert "patient" not in at.query_params
+    at.selectbox(key="live_patient").select("P-new").run()
+    assert at.query_params["patient"] in ("P-new", ["P-new"])
+
+
+@pytest.mark.parametrize("link", ["../../etc/passwd", "<script>x</script>", "x" * 65, "-rf"])
+def test_a_link_naming_no_pseudonym_is_refused(data_dir, link):
+    at = live_with_link(link)
+    assert not at.exception
+    assert any("not a pseudonym" in e for e in errors(at)), errors(at)
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    with _store(data_dir) as store:
+        assert store.patients() == []
+    assert not any(p.name.startswith(("..", "<", "-")) for p in data_dir.rglob("*"))
+
+
+def test_a_store_that_cannot_be_reached_is_said_and_the_set_goes_on_unsaved(monkeypatch, model_dir):
+    monkeypatch.setenv("FORMCHECK_DATABASE_URL", "postgresql://formcheck@127.0.0.1:9/formcheck")
+    at = live_with_link("P-017")
+    assert not at.exception
+    assert any("Nothing can be saved" in w.value and "cannot open the session store" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    at.selectbox(key="live_exercise").select("plank").run()
+    assert not at.exception and not errors(at)
+    assert "Not saving: no patient chosen." in captions(at)
+    assert "Press **START**" in at.info[0].value  # the set is ready, unsaved

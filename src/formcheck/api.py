@@ -129,7 +129,8 @@ def is_auto(exercise: str | Exercise) -> bool:
     return isinstance(exercise, str) and exercise.strip().lower() == AUTO
 
 
-def _recognition_notes(rec: Recognition, seconds: float) -> tuple[RecognitionRecord, list[str]]:
+def recognition_notes(rec: Recognition, seconds: float) -> tuple[RecognitionRecord, list[str]]:
+    """The report's record of a recognition over ``seconds``, and its warning when unsure."""
     record = RecognitionRecord(guessed=rec.exercise_id, confidence=rec.confidence,
                                alternatives=rec.alternatives, unsure=rec.unsure,
                                seconds_used=round(seconds, 2))
@@ -257,6 +258,7 @@ def analyze(
     write_video: bool = True,
     save_landmarks: bool = False,
     progress: Progress | None = None,
+    on_start: Callable[[Exercise, EffectiveLimits], None] | None = None,
     on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
     on_rep: Callable[[RepReport | HoldReport], None] | None = None,
     clearance_confirmed: bool = False,
@@ -264,8 +266,11 @@ def analyze(
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a recorded video.
 
-    ``on_rep`` is called with each rep or hold (as it will appear in the report) the moment it
-    is finished, e.g. to store it before the rest of the video is read.
+    Hooks, e.g. to store the set while it is analysed (:mod:`formcheck.recording`):
+    ``on_start(exercise, limits)`` once the exercise and its limits are settled (after
+    recognition with ``auto``), before any frame is judged; ``on_frame(video_frame, pose,
+    result)`` after each frame; ``on_rep`` with each rep or hold (as it will appear in the
+    report) the moment it is finished.
 
     Limits (:func:`formcheck.limits.effective_limits`): the exercise's defaults, then the
     settings file's, then the ``patient``'s own limits and caps, then ``limits`` (overrides);
@@ -310,13 +315,15 @@ def analyze(
             record, notes = None, []
             if auto:
                 frames, pose_of, rec, seconds = _recognise_start(frames, pose_of, lambda vf: vf.t_ms)
-                record, notes = _recognition_notes(rec, seconds)
+                record, notes = recognition_notes(rec, seconds)
                 ex = get_exercise(rec.exercise_id)
                 clearance = require_clearance(ex, clearance_confirmed)
                 chosen = effective_limits(ex, settings, patient, limits)
             analyzer = make_analyzer(ex, settings, chosen)
             if on_rep is not None:
                 report_each_result(analyzer, on_rep)
+            if on_start is not None:
+                on_start(ex, chosen)
             processing = processing_info(settings, chosen, estimator)
             input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
                                    height=info.height, fps=round(info.fps, 3),
@@ -382,7 +389,7 @@ def analyze_landmarks(
     record, notes = None, []
     if is_auto(exercise):
         frames, _, rec, seconds = _recognise_start(frames, lambda f: f, lambda f: f.t_ms)
-        record, notes = _recognition_notes(rec, seconds)
+        record, notes = recognition_notes(rec, seconds)
         exercise = rec.exercise_id
     ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
     clearance = require_clearance(ex, clearance_confirmed)

@@ -8,8 +8,10 @@
   batch killed half-way resumes where it stopped.
 - A clip that cannot be analysed (not a video, truncated, nobody in it, a worker crash) is
   reported and the batch goes on; the failures are listed at the end and the exit status is 1.
-- With ``--save --patient P`` each finished clip is stored as a session of P (saving the same
-  file twice is a no-op), using P's own limits.
+- With ``--save --patient P`` each clip is stored as a session of P while it is analysed, rep
+  by rep (:func:`formcheck.recording.record_analysis`, in the worker): a batch killed part-way
+  leaves the clips it was on listed as interrupted with their finished reps, and the re-run
+  that analyses them again replaces those sessions. P's own limits apply.
 - ``batch-summary.json`` and ``batch-summary.csv`` list every clip (exercise, reps, flags, score,
   time) whichever engine ran it.
 
@@ -56,6 +58,16 @@ MAX_INPUT_BYTES = 4 * 1024 ** 3
 #: How many times a clip may take a worker process down before it is given up.
 MAX_ATTEMPTS = 2
 WORKER_DIED = f"the worker process died analysing this clip ({MAX_ATTEMPTS} tries)"
+
+
+@dataclass(frozen=True)
+class SaveTarget:
+    """Where a worker stores each clip as it analyses it: the patient, and the store's URL and
+    data folder (each worker process opens its own connection)."""
+
+    patient: str
+    url: str
+    data_dir: str
 
 
 @dataclass(frozen=True)
@@ -145,16 +157,26 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 
 
 def analyse_one(job: BatchJob, exercise: str, settings: Settings, model: str | None,
-                limits: Mapping[str, float], patient: PatientLimits | None, write_video: bool) -> ClipResult:
-    """Analyse one clip (runs in a worker process). Never raises for a bad clip: the error is
-    in the result."""
+                limits: Mapping[str, float], patient: PatientLimits | None, write_video: bool,
+                save_to: SaveTarget | None = None) -> ClipResult:
+    """Analyse one clip (runs in a worker process), storing it rep by rep when ``save_to`` says
+    where. Never raises for a bad clip: the error is in the result."""
     t0 = time.perf_counter()
     result = ClipResult(str(job.clip), str(job.out), "failed")
     try:
         if job.size > MAX_INPUT_BYTES:
             raise FormcheckError(f"{job.clip.name}: too big ({job.size} bytes, at most {MAX_INPUT_BYTES})")
-        report, _ = api.analyze(job.clip, exercise, job.out, settings=settings, model=model,
-                                limits=limits, patient=patient, write_video=write_video)
+        options = dict(settings=settings, model=model, limits=limits, write_video=write_video)
+        if save_to is None:
+            report, _ = api.analyze(job.clip, exercise, job.out, patient=patient, **options)
+        else:  # the patient's limits are read where the clip is stored
+            from formcheck.recording import record_analysis
+            from formcheck.store import open_store
+
+            with open_store(save_to.url, save_to.data_dir) as store:
+                report, _, saved = record_analysis(job.clip, exercise, job.out, patient=save_to.patient,
+                                                   store=store, source="batch", **options)
+            result.saved_session = saved.session_id if saved is not None else None
         if report.frames_with_person == 0:
             raise FormcheckError(f"no person was found in any of the {report.frames_total} frames")
         result.reps, result.holds, result.score = len(report.reps), len(report.holds), report.set_score
@@ -308,8 +330,6 @@ def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathL
     todo: list[BatchJob] = []
 
     def finished(result: ClipResult, job: BatchJob) -> None:
-        if save and result.status == "done":
-            result.saved_session = _save(job, result, patient, store)
         # Done for good: analysed, or analysed as far as a damaged file allows. Other failures
         # (not a video, a crash) get no marker, so a re-run tries them again.
         final = result.status == "done" or (result.error or "").startswith("incomplete")
@@ -330,13 +350,16 @@ def run_batch(folder: str | os.PathLike[str], exercise: str, out: str | os.PathL
         kept = {name: marker[name] for name in _MARKER_FIELDS if name in marker}  # older markers have fewer
         result = ClipResult(str(job.clip), str(job.out), **{**kept, "status": status}, resumed=True)
         if save and marker.get("status") == "done" and marker.get("saved_session") is None:
-            result.saved_session = _save(job, result, patient, store)  # crashed between analysis and save
+            result.saved_session = _save(job, patient, store)  # analysed before, without --save
             write_json_atomic(job.out / DONE_MARKER, {**marker, "saved_session": result.saved_session})
         summary.results.append(result)
         if on_result is not None:
             on_result(result, len(summary.results), total)
 
-    args = (ex.id, settings, str(model) if model else None, dict(limits or {}), patient_limits, write_video)
+    save_to = SaveTarget(patient, store.engine.url.render_as_string(hide_password=False),
+                         str(store.data_dir)) if save else None
+    args = (ex.id, settings, str(model) if model else None, dict(limits or {}), patient_limits, write_video,
+            save_to)
     engine.run(todo, args, finished)
     summary.seconds = round(time.perf_counter() - t0, 2)
     summary.results.sort(key=lambda r: r.clip)
@@ -398,7 +421,8 @@ def _run_pool(todo: list[BatchJob], args: tuple, workers: int, cores: int, finis
                 pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _save(job: BatchJob, result: ClipResult, patient: str, store: Any) -> int:
+def _save(job: BatchJob, patient: str, store: Any) -> int:
+    """Store a clip analysed by an earlier run from the files it wrote."""
     from formcheck.store import save_analysis, source_key
 
     report = SessionReport.model_validate_json((job.out / api.REPORT_NAME).read_text(encoding="utf-8"))

@@ -105,7 +105,8 @@ def analyze(
     no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated video")] = False,
     save_landmarks: Annotated[bool, typer.Option(help="also write landmarks.csv")] = False,
     cleared: Annotated[bool, typer.Option("--cleared", help="answer yes to the exercise's clearance question (deadlift: back pain-free now and lifting cleared by a clinician)")] = False,
-    save: Annotated[bool, typer.Option("--save", help="store the result for --patient (therapist review)")] = False,
+    save: Annotated[bool, typer.Option("--save", help="store each rep for --patient as it ends (therapist review); "
+                                                     "a re-run of the same video replaces what it stored")] = False,
     patient: Annotated[Optional[str], typer.Option("--patient", "-p", help="patient pseudonym: their own limits are used")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
@@ -117,7 +118,7 @@ def analyze(
     if save and not patient:
         _fail("--save needs --patient PSEUDONYM")
     bar = _Bar(quiet, "analysing")
-    store = patient_limits = None
+    store = patient_limits = saved = None
     stop = api.StopRequest()
     signals = _stop_on_signals(ctx, stop)
     try:
@@ -137,13 +138,20 @@ def analyze(
         elif video is None:
             _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
         else:
-            report, paths = api.analyze(video, exercise, out, settings=settings, model=model,
-                                        limits=limits, patient=patient_limits, write_video=not no_video,
-                                        save_landmarks=save_landmarks, progress=bar,
-                                        clearance_confirmed=cleared, stop=stop)
+            options = dict(settings=settings, model=model, limits=limits, write_video=not no_video,
+                           save_landmarks=save_landmarks, progress=bar, clearance_confirmed=cleared,
+                           stop=stop)
+            if save:
+                from formcheck.recording import record_analysis
+
+                report, paths, saved = record_analysis(video, exercise, out, patient=patient, store=store,
+                                                       **options)
+            else:
+                report, paths = api.analyze(video, exercise, out, patient=patient_limits, **options)
     except KeyboardInterrupt:
         bar.close()
-        _fail(f"interrupted; partial results (marked incomplete) are in {out}", 130)
+        kept = "; the reps finished so far are stored, the set marked interrupted" if save else ""
+        _fail(f"interrupted; partial results (marked incomplete) are in {out}{kept}", 130)
     except (FormcheckError, ValueError) as exc:
         bar.close()
         _fail(str(exc))
@@ -155,17 +163,20 @@ def analyze(
     if not quiet:
         typer.echo(summary_text(report))
         typer.echo(f"wrote {paths.report}, {paths.frames_csv}" + (f", {paths.video}" if paths.video else ""))
-    if save and store is not None and report.frames_with_person:
+    if save and landmarks is not None and report.frames_with_person:  # read in moments: stored once done
         from formcheck.store import save_analysis
 
         try:
             saved = save_analysis(report, paths, patient=patient, store=store)
         except (FormcheckError, ValueError) as exc:
             _fail(f"analysis written to {out} but not saved: {exc}")
-        if not quiet:
-            typer.echo(f"saved as session {saved.session_id} of patient {patient}")
+    if saved is not None and not quiet:
+        replaced = f" (replacing session {saved.replaced}, saved from the same file)" if saved.replaced else ""
+        typer.echo(f"saved as session {saved.session_id} of patient {patient}{replaced}")
     if signals and not report.complete:
-        _fail(f"{report.incomplete_reason}; partial results (marked incomplete) are in {out}", 128 + signals[0])
+        kept = "; the reps finished so far are stored, the set marked interrupted" if saved is not None else ""
+        _fail(f"{report.incomplete_reason}; partial results (marked incomplete) are in {out}{kept}",
+              128 + signals[0])
     if not report.complete:
         typer.echo(f"formcheck: warning: incomplete: {report.incomplete_reason}", err=True)
         raise typer.Exit(1)

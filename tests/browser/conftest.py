@@ -138,10 +138,34 @@ def streamlit_server(script: str, model_dir: Path, work: Path, log_name: str,
 
 @pytest.fixture(scope="session")
 def app_server(browser_ready, tmp_path_factory, model_dir: Path):
-    """``streamlit run app.py`` inside a fresh network namespace; yields its URL."""
+    """``streamlit run app.py`` inside a fresh network namespace, saving into a store of its own;
+    yields its URL."""
     work = tmp_path_factory.mktemp("server")
-    with streamlit_server("app.py", model_dir, work, "streamlit.log") as server:
+    with streamlit_server("app.py", model_dir, work, "streamlit.log",
+                          env={"FORMCHECK_DATA_DIR": str(work / "data")},
+                          drop_env=("FORMCHECK_DATABASE_URL",)) as server:
         yield server
+
+
+@contextlib.contextmanager
+def chromium(server: Server, work: Path, camera: Path | None = None,
+             viewport: tuple[int, int] = (1280, 1200)) -> Iterator:
+    """A persistent Chromium context in ``server``'s network namespace (through a wrapper that
+    ``nsenter``s it), camera allowed and, given a ``camera`` y4m, a fake webcam playing it."""
+    from playwright.sync_api import sync_playwright
+
+    wrapper = work / "chromium-in-netns"
+    wrapper.write_text("#!/bin/sh\n"
+                       f"exec nsenter --net=/proc/{server.process.pid}/ns/net -- {CHROMIUM} \"$@\"\n")
+    wrapper.chmod(0o755)
+    args = [*CHROMIUM_FLAGS, *([f"--use-file-for-fake-video-capture={camera}"] if camera else [])]
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(work / "profile"), executable_path=str(wrapper), headless=True, args=args,
+            permissions=["camera", "microphone"], viewport={"width": viewport[0], "height": viewport[1]})
+        context.set_default_timeout(30_000)
+        yield context
+        context.close()
 
 
 @pytest.fixture(scope="session")
@@ -159,22 +183,57 @@ def browser(app_server: Server, fake_camera: Path, tmp_path_factory):
     """A persistent Chromium context in the server's namespace, camera allowed, fake webcam
     playing :data:`LIVE_CLIP`. Module-scoped: Playwright's sync API allows one instance at a
     time, and other browser test modules start their own."""
-    from playwright.sync_api import sync_playwright
-
-    work = tmp_path_factory.mktemp("chromium")
-    wrapper = work / "chromium-in-netns"
-    wrapper.write_text("#!/bin/sh\n"
-                       f"exec nsenter --net=/proc/{app_server.process.pid}/ns/net -- {CHROMIUM} \"$@\"\n")
-    wrapper.chmod(0o755)
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(work / "profile"), executable_path=str(wrapper), headless=True,
-            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={fake_camera}"],
-            permissions=["camera", "microphone"], viewport={"width": 1280, "height": 1200},
-        )
-        context.set_default_timeout(30_000)
+    with chromium(app_server, tmp_path_factory.mktemp("chromium"), fake_camera) as context:
         yield context
-        context.close()
+
+
+def select(page, label: str, option: str, attempts: int = 4) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``, opening the list again when a rerun
+    of the page closed it before the option could be clicked."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+    combo = box.locator("input[role='combobox']")
+    for _ in range(attempts):
+        combo.click()
+        choice = page.get_by_role("option", name=option, exact=False).first
+        try:
+            choice.wait_for(timeout=10_000)
+            choice.click()
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        deadline = time.monotonic() + 15
+        while option not in combo.input_value() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if option in combo.input_value():
+            return
+    raise AssertionError(f"{label}: could not choose {option!r}")
+
+
+def start_camera(page, server: Server) -> None:
+    """Press the camera widget's START and wait until the page shows frames being coached."""
+    frame = page.frame_locator("iframe[title*='webrtc_streamer']")
+    start = frame.get_by_role("button", name=re.compile(r"^start$", re.IGNORECASE))
+    start.wait_for(timeout=60_000)
+    start.click()
+    if not _video_coached(page, 30):
+        # LIVE_TESTING.md: the first connection sometimes stalls; stop and start once more.
+        stop = frame.get_by_role("button", name=re.compile(r"^stop$", re.IGNORECASE))
+        if stop.count():
+            stop.click()
+        start.wait_for()
+        start.click()
+        assert _video_coached(page, 60), server.log_text()[-3000:]
+
+
+def _video_coached(page, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.get_by_text(re.compile(r"\d+ fps · processing")).count() > 0:
+            return True
+        time.sleep(0.5)
+    return False
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

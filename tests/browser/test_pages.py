@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import _free_port, artifacts_dir
+from tests.browser.conftest import _free_port, artifacts_dir, select, start_camera
 from tests.conftest import MEDIA, REPO
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,18 +28,6 @@ ANALYSE_CASES = [
     ("plank", "Forearm plank", "plank__kaiakol-004.mp4"),
     ("bird_dog", "Bird dog", "bird_dog__lena.mp4"),
 ]
-
-
-def _select(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label)
-    box.locator("input[role='combobox']").click()
-    page.get_by_role("option", name=option, exact=False).first.click()
-    combo = box.locator("input[role='combobox']")
-    deadline = time.monotonic() + 15
-    while option not in combo.input_value():
-        assert time.monotonic() < deadline, f"{label}: {option!r} was not selected"
-        time.sleep(0.2)
 
 
 def _cli_report(clip: Path, exercise: str, out: Path) -> dict:
@@ -80,7 +68,7 @@ def test_analyse_page_matches_cli(page, app_server, tmp_path, exercise, name, cl
     page.goto(f"{app_server.url}/analyse")
     page.get_by_text("Analyse a recorded video").wait_for()
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(clip))
-    _select(page, "Exercise in the video", name)
+    select(page, "Exercise in the video", name)
     page.get_by_role("button", name="Analyse").click()
     page.get_by_text(f"Analysed '{clip.name}'").wait_for(timeout=180_000)
     page.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']").first.wait_for()
@@ -115,10 +103,6 @@ def test_analyse_page_matches_cli(page, app_server, tmp_path, exercise, name, cl
     page.screenshot(path=str(artifacts_dir() / f"analyse-{exercise}.png"))
 
 
-def _webrtc_frame(page):
-    return page.frame_locator("iframe[title*='webrtc_streamer']")
-
-
 def _hold_seconds(page) -> float:
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Hold").first
     if metric.count() == 0:
@@ -128,31 +112,12 @@ def _hold_seconds(page) -> float:
     return float(m.group(1)) if m else 0.0
 
 
-def _wait_for_video(page, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if page.get_by_text(re.compile(r"\d+ fps · processing")).count() > 0:
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def test_live_page_coaches_fake_webcam(page, app_server):
     page.goto(f"{app_server.url}/")  # the default page is served at the root
     page.get_by_text("Live coaching").first.wait_for()
-    _select(page, "Exercise", "Forearm plank")
+    select(page, "Exercise", "Forearm plank")
     page.get_by_text("Camera placement").first.wait_for()
-    start = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^start$", re.IGNORECASE))
-    start.wait_for(timeout=60_000)
-    start.click()
-    if not _wait_for_video(page, 25):
-        # LIVE_TESTING.md: the first connection sometimes stalls; stop and start once more.
-        stop = _webrtc_frame(page).get_by_role("button", name=re.compile(r"^stop$", re.IGNORECASE))
-        if stop.count():
-            stop.click()
-        start.wait_for()
-        start.click()
-        assert _wait_for_video(page, 40), app_server.log_text()[-3000:]
+    start_camera(page, app_server)
 
     deadline = time.monotonic() + 60
     while _hold_seconds(page) < 3.0 and time.monotonic() < deadline:

@@ -33,14 +33,24 @@ def _review_page():
 
 
 def build_navigation():
-    """``st.navigation`` over the pages: Live coaching (default), Analyse a video, and Review
-    when :mod:`formcheck.webapp.review` imports."""
+    """``st.navigation`` over the pages: Live coaching, Analyse a video, and Review when
+    :mod:`formcheck.webapp.review` imports.
+
+    The live page is opened both at the root and at ``/live`` (the link a therapist gives a
+    patient, ``/live?patient=P-017``). Streamlit serves its default page only at the root, so
+    the default is a hidden page that moves on to ``/live`` with the link's parameters.
+    """
     from formcheck.webapp.analyse import analyse_page
     from formcheck.webapp.live import live_page
 
+    live = st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live")
+
+    def open_live_page() -> None:
+        st.switch_page(live, query_params=st.query_params.to_dict())
+
     pages = [
-        st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live",
-                default=True),
+        st.Page(open_live_page, title="Live coaching", url_path="start", default=True, visibility="hidden"),
+        live,
         st.Page(analyse_page, title="Analyse a video", icon=":material/movie:", url_path="analyse"),
     ]
     review = _review_page()

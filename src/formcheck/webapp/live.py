@@ -8,6 +8,10 @@ being processed are dropped, never queued). The page never touches the pipeline:
 coach's status snapshot, and a fragment redraws it twice a second. ``st.session_state`` only
 holds the session's id; the sessions themselves live in :data:`SESSIONS`, which closes them
 explicitly.
+
+Recording: with a patient chosen (on the page or by the link, ``/live?patient=P-017``), each set's
+coach comes from a :class:`formcheck.recording.LiveRecording`, which applies the patient's
+limits, caps and clearance and stores every rep the moment it ends, off the video thread.
 """
 
 from __future__ import annotations
@@ -22,12 +26,17 @@ import av
 import streamlit as st
 
 from formcheck.annotate import BannerAnnotator
+from formcheck.api import AUTO, AUTO_SECONDS
 from formcheck.coach import CoachStatus, LiveCoach
 from formcheck.config import Settings
 from formcheck.errors import FormcheckError
+from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Exercise
-from formcheck.report import SessionReport
-from formcheck.webapp import common
+from formcheck.limits import EffectiveLimits
+from formcheck.recording import LiveRecording, RecordingStatus
+from formcheck.report import RecognitionRecord, SessionReport
+from formcheck.store import StoreError
+from formcheck.webapp import common, patients
 from formcheck.webapp.settings import AppSettings, SettingError
 
 log = logging.getLogger(__name__)
@@ -51,7 +60,8 @@ class LiveSession:
 
     ``process`` is the streamlit-webrtc video callback (its worker thread); everything else is
     called from the page. ``_lock`` serialises the callback with starting and ending a set.
-    ``adaptive=False`` keeps full quality however slow.
+    ``adaptive=False`` keeps full quality however slow. :attr:`recording` (None: not saved)
+    stores the sets for a patient.
     """
 
     def __init__(self, settings: Settings | None = None, app_settings: AppSettings | None = None,
@@ -61,6 +71,8 @@ class LiveSession:
         self.adaptive = adaptive
         self._lock = threading.Lock()
         self._coach: LiveCoach | None = None
+        self.chosen: str | None = None
+        self.recording: LiveRecording | None = None
         #: The last processing failure, shown on the page.
         self.error: str | None = None
         self.last_active = time.monotonic()
@@ -74,19 +86,35 @@ class LiveSession:
         """The current set's exercise (None before the first set)."""
         return self._coach.exercise if self._coach else None
 
-    def start(self, exercise: Exercise) -> None:
-        """Begin a new set of ``exercise``: loads the pose model now (before the camera
-        connects), at the quality the previous set ended at.
+    @property
+    def coach_recognition(self) -> RecognitionRecord | None:
+        """How the current set's exercise was recognised (an ``auto`` set), else None."""
+        return self._coach.recognition if self._coach else None
+
+    @property
+    def limits(self) -> EffectiveLimits | None:
+        """The current set's limits and where each came from (None before the first set)."""
+        return self._coach.limits if self._coach else None
+
+    def start(self, exercise: str | Exercise) -> None:
+        """Begin a new set of ``exercise`` (or ``auto``: recognised from its first seconds):
+        loads the pose model now (before the camera connects), at the quality the previous set
+        ended at.
 
         Raises:
-            FormcheckError: no usable pose model, or the exercise needs a clearance.
+            FormcheckError: no usable pose model, the exercise needs a clearance, or the
+                patient's clearance cannot be read from the store (StoreError).
         """
         old = self._coach
-        coach = LiveCoach(exercise, self.settings, adaptive=self.adaptive,
-                          target_fps=self.app_settings.target_fps,
-                          quality_step=old.status().quality_step if old else 0)
+        if old is not None and old.report is None:
+            self.end()  # the set under way ends here, and is saved as it is
+        make = self.recording.make_coach if self.recording else LiveCoach
+        coach = make(exercise, self.settings, adaptive=self.adaptive, target_fps=self.app_settings.target_fps,
+                     quality_step=old.status().quality_step if old else 0)
         with self._lock:
             self._coach, self.error = coach, None
+        #: What the page asked for (an exercise id, or ``auto``).
+        self.chosen = exercise if isinstance(exercise, str) else exercise.id
         if old is not None:
             old.close()
 
@@ -105,15 +133,31 @@ class LiveSession:
 
     def end(self, pain: bool = False) -> SessionReport | None:
         """End the set now (``pain``: the user pressed "It hurts - stop") and return its
-        summary (see :meth:`LiveCoach.finish`)."""
+        summary (see :meth:`LiveCoach.finish`); it goes to the recording, if any."""
         with self._lock:
-            return self._coach.finish(pain) if self._coach else None
+            report = self._coach.finish(pain) if self._coach else None
+        if report is not None and self.recording is not None:
+            self.recording.finish(report, pain)
+        return report
+
+    def use_recording(self, recording: LiveRecording | None) -> None:
+        """Save the next sets with ``recording`` (None: do not save); a set under way ends
+        first, saved as it was."""
+        if recording is self.recording:
+            return
+        if self._coach is not None and self._coach.report is None:
+            self.end()
+        if self.recording is not None:
+            self.recording.close()
+        self.recording = recording
 
     def close(self) -> None:
         with self._lock:
             coach, self._coach = self._coach, None
         if coach is not None:
             coach.close()
+        if self.recording is not None:
+            self.recording.close()
 
     def process(self, frame: av.VideoFrame) -> av.VideoFrame:
         """The video callback: coach one frame and return it drawn on."""
@@ -217,11 +261,35 @@ def _status_line(status: CoachStatus) -> str:
             f"{w}x{h} · {status.quality}")
 
 
+def saving_line(status: RecordingStatus | None) -> str:
+    """One line on where the set is going, e.g. "Saving to P-017: 4 reps so far"."""
+    if status is None:
+        return "Not saving: no patient chosen."
+    items = "holds" if status.kind == "hold" else "reps"
+    clips = f", {status.clips} clip{'s' if status.clips != 1 else ''} of reps to look at" if status.clips else ""
+    if status.state == "failed":
+        return f"Not saving to {status.patient} any more ({status.error}); the set goes on."
+    if status.error:
+        return (f"Saving to {status.patient} is waiting for the store ({status.error}); "
+                f"{status.saved} {items} saved, {status.waiting} waiting; the set goes on.")
+    if status.state == "saved":
+        return f"Saved to {status.patient}: {status.saved} {items}{clips}."
+    if status.state == "closed":
+        return f"Stopped saving to {status.patient}."
+    return f"Saving to {status.patient}: {status.saved} {items} so far{clips}."
+
+
 def _panel(session: LiveSession, playing: bool) -> None:
     """The live status panel (a fragment re-run every 0.5 s while the camera is on)."""
     status = session.status()
     if status is None:
         return
+    recording = session.recording.status() if session.recording else None
+    line = common.escape_markdown(saving_line(recording))
+    if recording is not None and (recording.error or recording.state == "failed"):
+        st.warning(line, icon=":material/cloud_off:")
+    else:
+        st.caption(f":material/save: {line}")
     st.caption(_status_line(status), help="Frames coached per second and the time from a frame "
                "arriving to its cue being ready (median and 90th percentile).")
     if session.error:
@@ -229,6 +297,11 @@ def _panel(session: LiveSession, playing: bool) -> None:
     if status.state in ("ended", "stopped_pain"):
         st.info("The set has ended: the summary is below.")
         return
+    if status.recognising and playing:
+        st.info("Recognising the exercise: start it now.", icon=":material/auto_awesome:")
+    elif session.exercise is not None and session.coach_recognition is not None:
+        r = session.coach_recognition
+        st.caption(f"Recognised as {session.exercise.name} ({r.confidence:.0%} sure).")
     latest = status.latest
     if not playing or latest is None:
         st.info("Press **START** under the video to turn your camera on. "
@@ -319,16 +392,29 @@ def live_page(video_widget=webrtc_video) -> None:
     if settings_error:
         st.error(f"Setting ignored: {settings_error}")
     st.markdown(_CSS, unsafe_allow_html=True)
-    exercise = common.exercise_picker("Exercise", key="live_exercise")
-    common.show_exercise_brief(exercise, expanded=True)
+    patient = patients.patient_chooser("live_patient", url=True)
+    if patient is not None and st.session_state.get("live_exercise") is None:
+        _open_on_last_exercise(patient)
+    exercise_id = common.exercise_picker("Exercise", key="live_exercise", auto=True,
+                                         placeholder="Choose an exercise")
+    if exercise_id is None:
+        st.info("Choose the exercise you are about to do: where to put the camera and what is "
+                "checked depend on it.", icon=":material/fitness_center:")
+        return
+    if exercise_id == AUTO:
+        st.info("Start the exercise in front of the camera: it is recognised from its first "
+                f"{AUTO_SECONDS:.0f} seconds, then coached. Choose it yourself to see first where to put "
+                "the camera and what to take care of.", icon=":material/auto_awesome:")
+    else:
+        common.show_exercise_brief(all_exercises()[exercise_id], expanded=True)
     session = _session(app_settings)
-    if session.exercise is None or session.exercise.id != exercise.id:
-        try:
-            with st.spinner("Loading the pose model..."):
-                session.start(exercise)
-        except FormcheckError as exc:
-            st.error(str(exc))
+    recording = _recording_for(session, patient)
+    restart = recording is not session.recording
+    session.use_recording(recording)
+    if restart or session.chosen != exercise_id:
+        if not _start(session, exercise_id):
             return
+    _own_limits_note(session, patient)
     video_col, panel_col = st.columns([3, 2], gap="medium")
     with video_col:
         playing = video_widget(session, app_settings)
@@ -342,5 +428,60 @@ def live_page(video_widget=webrtc_video) -> None:
             st.error(PAIN_ADVICE, icon=":material/front_hand:")
         common.show_summary(report, title="Set summary")
         if st.button("Start a new set", icon=":material/replay:"):
-            session.start(exercise)
+            _start(session, exercise_id)
             st.rerun()
+
+
+def _open_on_last_exercise(patient: str) -> None:
+    """Open the exercise picker on the patient's last exercise (before the picker is drawn)."""
+    try:
+        last = patients.app_store().latest_exercise(patient)
+    except StoreError:
+        return  # the chooser has said the store is unavailable
+    if last in all_exercises():
+        st.session_state["live_exercise"] = last
+
+
+def _recording_for(session: LiveSession, patient: str | None) -> LiveRecording | None:
+    """Where this browser's sets go: its recording while that is for ``patient``, a new one
+    when the patient has changed, None when not saving (or the store is unavailable: said)."""
+    current = session.recording
+    if patient is None:
+        return None
+    if current is not None and current.patient == patient and current.status().state != "closed":
+        return current
+    try:
+        return LiveRecording(patients.app_store(), patient)
+    except StoreError as exc:
+        st.warning(f"{common.escape_markdown(str(exc))}: the set goes on, not saved.",
+                   icon=":material/cloud_off:")
+        return None
+
+
+def _start(session: LiveSession, exercise: str) -> bool:
+    """Start a set; says why on the page and returns False when it cannot start."""
+    try:
+        with st.spinner("Loading the pose model..."):
+            try:
+                session.start(exercise)
+            except StoreError as exc:  # the patient's clearance could not be read
+                st.warning(f"{common.escape_markdown(str(exc))}: the set goes on, not saved.",
+                           icon=":material/cloud_off:")
+                session.use_recording(None)
+                session.start(exercise)
+    except FormcheckError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+def _own_limits_note(session: LiveSession, patient: str | None) -> None:
+    """Say which limits are the patient's own (set by their therapist, or a spinal cap)."""
+    limits = session.limits
+    if patient is None or limits is None or session.recording is None:
+        return
+    titles = {c.id: (c.title, c.unit) for c in session.exercise.checks}
+    own = [f"{titles[c][0]} {v:g} {titles[c][1]}" + (" (spinal cap)" if limits.sources[c] == "cap" else "")
+           for c, v in limits.values.items() if limits.sources[c] in ("patient", "cap")]
+    if own:
+        st.caption(common.escape_markdown(f"{patient}'s own limits: " + "; ".join(own)))

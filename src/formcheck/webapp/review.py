@@ -29,15 +29,10 @@ STATUS_LABEL = {"complete": "complete", "interrupted": "interrupted", "pain_stop
 
 
 # -- store and access ----------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def _open_store(url: str | None, data_dir: str | None):
-    from formcheck.store import open_store
-
-    return open_store(url, data_dir)
-
-
 def _store():
-    return _open_store(os.environ.get("FORMCHECK_DATABASE_URL"), os.environ.get("FORMCHECK_DATA_DIR"))
+    from formcheck.webapp.patients import app_store  # the one store the app's pages share
+
+    return app_store()
 
 
 def _authorised() -> bool:
@@ -194,20 +189,22 @@ def _sessions_tab(store, patient: str) -> None:
     ordered = sorted(sessions, key=lambda s: (s.to_review == 0, -s.started_at.timestamp()))
     chosen = st.selectbox("Session", ordered, format_func=label, key=f"session-{patient}")
     detail = store.session_detail(chosen.id)
-    _export_buttons(detail)
+    _export_buttons(store, detail)
     for st_detail in detail.sets:
         _set_section(st_detail)
 
 
-def _export_buttons(detail: SessionDetail) -> None:
+def _export_buttons(store, detail: SessionDetail) -> None:
     from formcheck.store.export import reps_csv_text, session_pdf_bytes
 
     sid = detail.summary.id
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button("Export CSV", reps_csv_text(detail).encode(), file_name=f"session-{sid}-reps.csv",
                        mime="text/csv", key=f"csv-{sid}", icon=":material/table:")
-    c2.download_button("Export PDF", session_pdf_bytes(detail), file_name=f"session-{sid}.pdf",
-                       mime="application/pdf", key=f"pdf-{sid}", icon=":material/picture_as_pdf:")
+    # made when clicked: the PDF reads each flagged rep's clip and draws its charts
+    c2.download_button("Export PDF", lambda: session_pdf_bytes(detail, store.progress(detail.summary.patient)),
+                       file_name=f"session-{sid}.pdf", mime="application/pdf", key=f"pdf-{sid}",
+                       icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def _set_section(st_detail: SetDetail) -> None:
