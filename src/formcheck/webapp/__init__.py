@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 log = logging.getLogger(__name__)
 
 REVIEW_MODULE = "formcheck.webapp.review"
+#: The browser tab's icon, an SVG file the app inlines (a ``:material/...:`` page icon would be
+#: fetched from fonts.gstatic.com: the app makes no request off the machine).
+PAGE_ICON = Path(__file__).with_name("icon.svg")
 
 
 def _review_page():
