@@ -220,7 +220,7 @@ def exercises() -> None:
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
             typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
-                       f"{c.explain}; judged from: {', '.join(c.views)}")
+                       f"{c.explain}; judged from: {', '.join(c.views) or 'no view (unknown from every camera)'}")
             tol = c.tolerance
             if tol is not None:
                 unit = f" {tol.unit}" if tol.unit else ""
