@@ -33,7 +33,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from formcheck.annotate import live_annotator
+from formcheck.annotate import Shape, live_annotator
 from formcheck.api import (is_auto, make_analyzer, pose_options, processing_info, report_each_result,
                            require_clearance)
 from formcheck.config import Settings
@@ -231,13 +231,15 @@ class LiveCoach:
         """:meth:`step`, and the frame drawn with the result (a copy, the size of ``image``)."""
         with self._lock:
             started = time.monotonic()
-            pose_input = self._pose_input(image)
-            result = self._run(pose_input, started, t_ms)
-            drawn = self._annotate(pose_input.copy() if pose_input is image else pose_input, result)
-            if drawn.shape != image.shape:
-                drawn = cv2.resize(drawn, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
+            result = self._run(self._pose_input(image), started, t_ms)
+            drawn = self._annotate(image.copy(), result)
             self._done(started, drawn, result)
             return drawn, result
+
+    def shapes(self, result: FrameResult, size: tuple[int, int]) -> list[Shape]:
+        """What :meth:`process` would draw for ``result`` on a picture of ``size`` (width,
+        height), as shapes (:mod:`formcheck.annotate`): for a page that draws them itself."""
+        return self._annotate.shapes(result, size)
 
     def status(self) -> CoachStatus:
         """The latest snapshot (safe from any thread)."""
