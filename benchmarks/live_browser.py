@@ -17,7 +17,9 @@ chosen, the camera started; after a warm-up, ``--seconds`` of coaching are measu
   as VP8. Frame-to-cue is read from the frame numbers (``benchmarks/_frame_numbers.js``): the
   capture time of camera frame N to the moment annotated frame N is shown.
 
-"Coached fps" counts overlays drawn (annotated frames shown) per second. Beside each design:
+"Coached fps" counts overlays drawn (annotated frames shown) per second. The overlay design's
+legs between browser and server compare the browser's clock with the server's, which holds
+because both run on this machine. Beside each design:
 the CPU its browser and its server used (all their processes, per second and per coached
 frame), where the time of a frame went, and the machine's load average before and after.
 Then, in this process, what each stage costs on its own on the same frames (JPEG and VP8 both
@@ -122,8 +124,13 @@ class Overlay:
             "camera frame waiting to be sent (capture -> grab)": [e["grabbed"] - e["captured"] for e in events],
             "browser: draw to canvas + JPEG encode": [e["encoded"] - e["grabbed"] for e in events],
             "WebSocket there and back + server": [e["answered"] - e["encoded"] for e in events],
-            "  server: JPEG decode": [e["server"]["decode"] for e in events],
-            "  server: pose + checks + shapes": [e["server"]["coach"] for e in events],
+            "  browser -> server (sending, the server's event loop)": [
+                e["server"]["received_at"] - (e["timeOrigin"] + e["encoded"]) for e in events],
+            "  server: waiting for a worker thread": [e["server"]["waited_ms"] for e in events],
+            "  server: JPEG decode": [e["server"]["decode_ms"] for e in events],
+            "  server: pose + checks + shapes": [e["server"]["coach_ms"] for e in events],
+            "  server -> browser (sending, the page's main thread)": [
+                e["timeOrigin"] + e["answered"] - e["server"]["sent_at"] for e in events],
             "browser: answer -> overlay drawn (next animation frame)": [e["painted"] - e["answered"] for e in events],
         }
 

@@ -15,8 +15,9 @@ Messages:
   the JPEG that follows may be smaller), then the JPEG.
 - server -> browser, text JSON: ``{"type": "ready", "send_side": px}`` after the hello;
   ``{"type": "frame", "seq": n, "shapes": [...], "quality": ..., "send_side": px,
-  "server_ms": {"decode": ms, "coach": ms}}`` per frame (``send_side``: the longest side to
-  send the next frames at); ``{"type": "skipped", "seq": n}`` for a frame older than one
+  "server": {...}}`` per frame (``send_side``: the longest side to send the next frames at;
+  ``server``: when the frame arrived and its answer left, epoch ms on the server's clock, and
+  how long it waited for the worker thread, was decoded and coached, ms); ``{"type": "skipped", "seq": n}`` for a frame older than one
   already coached; ``{"type": "error", "message": ..., "fatal": bool}`` (fatal: reconnecting
   will not help).
 
@@ -142,17 +143,18 @@ def same_origin(origin: str | None, host: str | None) -> bool:
 
 
 class _Latest:
-    """A one-slot box: the newest frame not yet taken (a newer one replaces it)."""
+    """A one-slot box: the newest frame not yet taken (a newer one replaces it), with the
+    time it arrived."""
 
     def __init__(self) -> None:
-        self._item: bytes | None = None
+        self._item: tuple[bytes, float] | None = None
         self._ready = asyncio.Event()
 
-    def put(self, item: bytes) -> None:
-        self._item = item
+    def put(self, message: bytes) -> None:
+        self._item = (message, time.time())
         self._ready.set()
 
-    async def take(self) -> bytes:
+    async def take(self) -> tuple[bytes, float]:
         await self._ready.wait()
         item, self._item = self._item, None
         self._ready.clear()
@@ -217,7 +219,7 @@ class FrameChannel:
 
     async def _coach(self, websocket: WebSocket, token: str, box: _Latest) -> None:
         while True:
-            message = await box.take()
+            message, received = await box.take()
             if not message:
                 return
             sink = self.find(token)
@@ -226,16 +228,20 @@ class FrameChannel:
                 await websocket.close(code=POLICY_VIOLATION)
                 return
             try:
-                answer = await asyncio.to_thread(self.answer, sink, message)
+                answer = await asyncio.to_thread(self.answer, sink, message, received)
             except Exception as exc:  # the page boundary: say what broke, keep the socket
                 log.exception("live frame coaching failed")
                 answer = {"type": "error", "message": f"coaching failed: {type(exc).__name__}: {exc}",
                           "fatal": False}
+            if answer["type"] == "frame":
+                answer["server"]["sent_at"] = round(time.time() * 1000, 1)
             await websocket.send_text(json.dumps(answer, separators=(",", ":")))
 
     @staticmethod
-    def answer(sink: FrameSink, message: bytes) -> dict:
-        """The answer to one frame message (in a worker thread): decode, coach, shapes."""
+    def answer(sink: FrameSink, message: bytes, received: float) -> dict:
+        """The answer to one frame message that arrived at ``received`` (epoch s), in a worker
+        thread: decode, coach, shapes."""
+        waited = time.time() - received
         started = time.perf_counter()
         try:
             frame = read_frame(message)
@@ -247,8 +253,9 @@ class FrameChannel:
             return {"type": "skipped", "seq": frame.seq}
         return {"type": "frame", "seq": frame.seq, "shapes": to_plain(overlay.shapes),
                 "quality": overlay.quality, "send_side": overlay.send_side,
-                "server_ms": {"decode": round((decoded - started) * 1000, 1),
-                              "coach": round((time.perf_counter() - decoded) * 1000, 1)}}
+                "server": {"received_at": round(received * 1000, 1), "waited_ms": round(waited * 1000, 1),
+                           "decode_ms": round((decoded - started) * 1000, 1),
+                           "coach_ms": round((time.perf_counter() - decoded) * 1000, 1)}}
 
     @staticmethod
     async def _error(websocket: WebSocket, message: str, fatal: bool) -> None:

@@ -8,8 +8,9 @@
 // is encoded in a worker (encoder.js, OffscreenCanvas) where the browser has one, else here.
 //
 // Each overlay drawn is also announced as a `formcheck-overlay` event on this window, with its
-// capture, sending, answer and drawing times and its shapes, for anyone measuring or checking
-// the page (benchmarks/live_browser.py, tests/browser/test_live.py).
+// capture, sending, answer and drawing times (performance.now() clock), the server's times and
+// its shapes, for anyone measuring or checking the page (benchmarks/live_browser.py,
+// tests/browser/test_live.py).
 
 import {drawShapes} from './overlay.js';
 import {onRender, ready, setFrameHeight, setValue} from './streamlit.js';
@@ -311,7 +312,7 @@ function answered(msg) {
       say('');
     }
     if (!pendingAnswer) requestAnimationFrame(paint);
-    pendingAnswer = {frame, shapes: msg.shapes, server: msg.server_ms};
+    pendingAnswer = {frame, shapes: msg.shapes, server: msg.server};
   }
   send(); // the newest camera frame, at once
 }
@@ -328,7 +329,8 @@ function paint() {
   lastPaint = at;
   window.dispatchEvent(new CustomEvent('formcheck-overlay', {
     detail: {
-      seq: answer.frame.seq, latency, captured: answer.frame.captured, grabbed: answer.frame.sentAt,
+      seq: answer.frame.seq, latency, timeOrigin: performance.timeOrigin,
+      captured: answer.frame.captured, grabbed: answer.frame.sentAt,
       encoded: answer.frame.encodedAt, answered: answer.frame.answeredAt, painted: at,
       server: answer.server, shapes: answer.shapes,
     },
