@@ -129,8 +129,8 @@ class Overlay:
             "  server: waiting for a worker thread": [e["server"]["waited_ms"] for e in events],
             "  server: JPEG decode": [e["server"]["decode_ms"] for e in events],
             "  server: pose + checks + shapes": [e["server"]["coach_ms"] for e in events],
-            "  server -> browser (sending, the page's main thread)": [
-                e["timeOrigin"] + e["answered"] - e["server"]["sent_at"] for e in events],
+            "  server -> browser (back to the event loop, sending, the page's main thread)": [
+                e["timeOrigin"] + e["answered"] - e["server"]["answered_at"] for e in events],
             "browser: answer -> overlay drawn (next animation frame)": [e["painted"] - e["answered"] for e in events],
         }
 

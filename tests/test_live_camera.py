@@ -107,7 +107,7 @@ def test_frames_are_coached_and_answered_with_what_to_draw(session, plank_frames
     w, h = plank_frames[0][2]
     # drawn for the camera's frame (1280x720), though pose ran on the 640-pixel JPEG
     assert max(p[0] for s in lines for p in s["points"]) > 640 and all(0 <= p[1] <= h for s in lines for p in s["points"])
-    assert last["server"]["coach_ms"] > 0 and last["server"]["sent_at"] >= last["server"]["received_at"] > EPOCH_MS
+    assert last["server"]["coach_ms"] > 0 and last["server"]["answered_at"] >= last["server"]["received_at"] > EPOCH_MS
     assert last["send_side"] == 640
     status = session.status()
     assert status.frames == len(plank_frames) and status.latest.hold_s > 0.5

@@ -8,7 +8,6 @@ import io
 import json
 import math
 import sys
-import time
 import types
 
 import av

@@ -12,7 +12,6 @@ session's id; the sessions themselves live in :data:`SESSIONS`, which closes the
 from __future__ import annotations
 
 import atexit
-import logging
 import secrets
 import threading
 import time
@@ -31,8 +30,6 @@ from formcheck.webapp import common
 from formcheck.webapp.live_camera import component
 from formcheck.webapp.live_camera.channel import Overlay
 from formcheck.webapp.settings import AppSettings, SettingError
-
-log = logging.getLogger(__name__)
 
 _SESSION_KEY = "live_session_id"
 PAIN_ADVICE = (

@@ -9,17 +9,17 @@ that, a frame that arrives while another is being coached replaces any frame sti
 Messages:
 
 - browser -> server, text: ``{"type": "hello", "token": T}`` first; ``T`` names the session
-  (:meth:`FrameSink` lookup), a random token the page gave the component.
+  (the endpoint's ``find``), a random token the page gave the component.
 - browser -> server, binary: a 4-byte big-endian header length, a JSON header ``{"seq": n,
   "captured": epoch ms, "width": W, "height": H}`` (the camera frame's capture time and size;
   the JPEG that follows may be smaller), then the JPEG.
-- server -> browser, text JSON: ``{"type": "ready", "send_side": px}`` after the hello;
-  ``{"type": "frame", "seq": n, "shapes": [...], "quality": ..., "send_side": px,
+- server -> browser, text JSON: ``{"type": "ready", "quality": ..., "send_side": px}`` after
+  the hello; ``{"type": "frame", "seq": n, "shapes": [...], "quality": ..., "send_side": px,
   "server": {...}}`` per frame (``send_side``: the longest side to send the next frames at;
-  ``server``: when the frame arrived and its answer left, epoch ms on the server's clock, and
-  how long it waited for the worker thread, was decoded and coached, ms); ``{"type": "skipped", "seq": n}`` for a frame older than one
-  already coached; ``{"type": "error", "message": ..., "fatal": bool}`` (fatal: reconnecting
-  will not help).
+  ``server``: when the frame arrived and its answer was ready, epoch ms on the server's clock,
+  and how long it waited for a worker thread, was decoded and coached, ms);
+  ``{"type": "skipped", "seq": n}`` for a frame captured before one already coached;
+  ``{"type": "error", "message": ..., "fatal": bool}`` (fatal: reconnecting will not help).
 
 Decoding, coaching and writing the answer run in a worker thread, never on the server's event
 loop (which also serves every Streamlit page).
@@ -52,8 +52,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 4_000_000
 MAX_HEADER_BYTES = 4096
 HELLO_TIMEOUT_S = 10.0
-#: Close codes (RFC 6455): policy violation (origin, token), unsupported data.
-POLICY_VIOLATION, UNSUPPORTED_DATA = 1008, 1003
+#: WebSocket close code (RFC 6455) for a page from elsewhere or without a live session's token.
+POLICY_VIOLATION = 1008
 EXPIRED = "This live session has ended (the page was idle too long or the server restarted): reload the page."
 
 
@@ -228,34 +228,34 @@ class FrameChannel:
                 await websocket.close(code=POLICY_VIOLATION)
                 return
             try:
-                answer = await asyncio.to_thread(self.answer, sink, message, received)
+                answer = await asyncio.to_thread(self._answer, sink, message, received)
             except Exception as exc:  # the page boundary: say what broke, keep the socket
                 log.exception("live frame coaching failed")
-                answer = {"type": "error", "message": f"coaching failed: {type(exc).__name__}: {exc}",
-                          "fatal": False}
-            if answer["type"] == "frame":
-                answer["server"]["sent_at"] = round(time.time() * 1000, 1)
-            await websocket.send_text(json.dumps(answer, separators=(",", ":")))
+                answer = json.dumps({"type": "error", "message": f"coaching failed: {type(exc).__name__}: {exc}",
+                                     "fatal": False})
+            await websocket.send_text(answer)
 
     @staticmethod
-    def answer(sink: FrameSink, message: bytes, received: float) -> dict:
-        """The answer to one frame message that arrived at ``received`` (epoch s), in a worker
-        thread: decode, coach, shapes."""
+    def _answer(sink: FrameSink, message: bytes, received: float) -> str:
+        """The answer (JSON) to one frame message that arrived at ``received`` (epoch s), in a
+        worker thread: decode, coach, shapes."""
         waited = time.time() - received
         started = time.perf_counter()
         try:
             frame = read_frame(message)
         except FrameError as exc:
-            return {"type": "error", "message": f"a camera frame could not be read: {exc}", "fatal": False}
+            return json.dumps({"type": "error", "message": f"a camera frame could not be read: {exc}", "fatal": False})
         decoded = time.perf_counter()
         overlay = sink.coach_frame(frame.image, frame.captured_ms, frame.size)
         if overlay is None:
-            return {"type": "skipped", "seq": frame.seq}
-        return {"type": "frame", "seq": frame.seq, "shapes": to_plain(overlay.shapes),
-                "quality": overlay.quality, "send_side": overlay.send_side,
-                "server": {"received_at": round(received * 1000, 1), "waited_ms": round(waited * 1000, 1),
-                           "decode_ms": round((decoded - started) * 1000, 1),
-                           "coach_ms": round((time.perf_counter() - decoded) * 1000, 1)}}
+            return json.dumps({"type": "skipped", "seq": frame.seq})
+        answer = {"type": "frame", "seq": frame.seq, "shapes": to_plain(overlay.shapes),
+                  "quality": overlay.quality, "send_side": overlay.send_side,
+                  "server": {"received_at": round(received * 1000, 1), "waited_ms": round(waited * 1000, 1),
+                             "decode_ms": round((decoded - started) * 1000, 1),
+                             "coach_ms": round((time.perf_counter() - decoded) * 1000, 1)}}
+        answer["server"]["answered_at"] = round(time.time() * 1000, 1)
+        return json.dumps(answer, separators=(",", ":"))
 
     @staticmethod
     async def _error(websocket: WebSocket, message: str, fatal: bool) -> None:
