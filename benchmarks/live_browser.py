@@ -320,7 +320,8 @@ def main() -> None:
 
     out = Output("live_browser", "Live coaching in a real browser on the same machine")
     out(f"Machine: {machine()}; Chromium {_chromium_version()}.")
-    out(f"Load average at start: {_load()}.")
+    out(f"Load average at start: {_load()}; this benchmark, its browser and its server ran at niceness "
+        f"{os.nice(0)} (other processes: 0 unless they changed theirs).")
     out(f"Fake webcam: {args.clip.name} at {WIDTH}x{HEIGHT}, {CAMERA_FPS} fps, looped; exercise "
         f"{args.exercise}; {args.seconds:.0f} s measured per design after {args.warmup:.0f} s of coaching.")
     out()
