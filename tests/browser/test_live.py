@@ -6,6 +6,7 @@ the coaching comes back drawn over the preview.
   the overlay is drawn where its shapes say, and "It hurts - stop" ends the set with the advice
   and a banner over the preview;
 - a bird dog's reps are counted per side and cued;
+- a browser without OffscreenCanvas encodes frames on the page instead of in a worker;
 - a refused camera, no camera, a camera that stops, a slow machine and a server that goes away
   each get a clear message on the page.
 """
@@ -53,7 +54,8 @@ def cameras(browser_ready, tmp_path_factory):
 
 @pytest.fixture
 def open_live(request, tmp_path):
-    """``open_live(server, **chromium_options) -> page`` on the live page, its browser closed
+    """``open_live(server, init_script="", **chromium_options) -> page`` on the live page
+    (``init_script`` runs in every frame before the page's own scripts), its browser closed
     after the test (with a screenshot and the console kept if the test failed)."""
     from playwright.sync_api import sync_playwright
 
@@ -61,9 +63,9 @@ def open_live(request, tmp_path):
         pw = stack.enter_context(sync_playwright())
         pages = []
 
-        def open_page(server, **options):
+        def open_page(server, init_script: str = "", **options):
             context = stack.enter_context(harness.chromium(pw, server, tmp_path / f"browser{len(pages)}", **options))
-            context.add_init_script(KEEP_OVERLAYS)
+            context.add_init_script(init_script + KEEP_OVERLAYS)
             page = context.new_page()
             page.console = []
             page.on("console", lambda msg: page.console.append(f"{msg.type}: {msg.text}"))
@@ -175,6 +177,15 @@ def test_live_bird_dog_reps_are_counted_per_side_and_cued(open_live, app_server,
     assert any(re.fullmatch(r"L \d+  R \d+", t) for t in seen), sorted(seen)
     assert "Nice reach, steady back." in seen, sorted(seen)  # the clip's reps are good: praised
     page.screenshot(path=str(artifacts_dir() / "live-bird-dog.png"))
+
+
+def test_a_browser_without_offscreen_canvas_encodes_on_the_page(open_live, app_server, cameras):
+    # As Safari before 16.4: no OffscreenCanvas, so no encoding worker.
+    page = open_live(app_server, camera=cameras("plank__kaiakol-004.mp4"),
+                     init_script="window.OffscreenCanvas = undefined;")
+    _start(page, "Forearm plank")
+    _wait_for(lambda: STATUS.match(_camera(page).locator("#status").inner_text()), 90, "coaching")
+    assert _camera_frame(page).evaluate("() => window.__overlays.length") > 5
 
 
 def test_a_refused_camera_says_how_to_allow_it(open_live, app_server, cameras):

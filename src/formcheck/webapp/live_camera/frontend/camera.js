@@ -213,7 +213,10 @@ function encode(w, h) {
       const id = ++encodeId;
       encoding.set(id, {resolve, reject});
       worker.postMessage({id, bitmap, width: w, height: h, quality: args.jpeg_quality}, [bitmap]);
-    }));
+    })).catch((err) => {
+      if (encoder === worker) encoder = null; // it cannot encode here: from now on, this page does
+      throw err;
+    });
   }
   if (grab.width !== w || grab.height !== h) {
     grab.width = w;
