@@ -362,6 +362,7 @@ def test_live_session_counts_a_hold_and_records_a_pain_stop(plank_live_session):
     assert session.status().state == "stopped_pain"
     after = session.coach_frame(image, captured + 100, (1280, 720))
     assert [s.text for s in after.shapes if isinstance(s, Text)][0] == "Stopped: it hurts"
+    assert after.quality == "the set has ended, not coaching"
     assert session.status().frames == 60  # a banner, no processing
 
 

@@ -160,7 +160,8 @@ class LiveSession:
             return Overlay(shapes, "no set under way", SEND_SIDE)
         status = coach.status()
         limit = QUALITY_STEPS[status.quality_step][0]
-        return Overlay(shapes, status.quality, min(SEND_SIDE, limit or SEND_SIDE))
+        quality = "the set has ended, not coaching" if status.state != "running" else status.quality
+        return Overlay(shapes, quality, min(SEND_SIDE, limit or SEND_SIDE))
 
 
 # -- the page ------------------------------------------------------------------------------------
