@@ -221,3 +221,17 @@ def test_a_frame_message_reads_back():
     frame = read_frame(frame_message(7, EPOCH_MS + 0.5, (640, 480), jpeg.tobytes()))
     assert (frame.seq, frame.captured_ms, frame.size) == (7, EPOCH_MS + 0.5, (640, 480))
     assert frame.image.shape == (48, 64, 3) and frame.image[24, 8, 0] > 200 > frame.image[24, 8, 2]
+
+
+def test_the_channel_lives_under_the_apps_base_path():
+    from streamlit import config
+
+    from formcheck.webapp.live_camera.component import frames_path, routes
+
+    before = config.get_option("server.baseUrlPath")
+    try:
+        config.set_option("server.baseUrlPath", "/clinic/formcheck/")
+        assert frames_path() == "/clinic/formcheck/_formcheck/live/frames"
+        assert routes(lambda token: None)[0].path == frames_path()
+    finally:
+        config.set_option("server.baseUrlPath", before)
