@@ -1,8 +1,12 @@
-"""formcheck in the browser: ``streamlit run app.py`` (pages live in ``formcheck.webapp``)."""
+"""formcheck in the browser: ``streamlit run app.py``.
+
+Served as an ``st.App`` so that the live page's camera has its frame channel (a WebSocket) on
+the app's own origin; the pages are :data:`formcheck.webapp.APP_SCRIPT`.
+"""
 
 import streamlit as st
 
-from formcheck.webapp import build_navigation
+from formcheck.webapp import APP_SCRIPT
+from formcheck.webapp.live import routes
 
-st.set_page_config(page_title="formcheck", page_icon=":material/accessibility_new:", layout="wide")
-build_navigation().run()
+app = st.App(APP_SCRIPT, routes=routes())

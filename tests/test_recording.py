@@ -2,7 +2,7 @@
 own rendered bird dog (two reps, both flagged for a rounded back) and real databases:
 
 - a live set: each rep readable from another connection as soon as it ends, a playable clip of
-  each flagged rep drawn like the analysis video, End set / pain stop, the set marked
+  each flagged rep drawn with the coach's shapes (as the live page showed it), End set / pain stop, the set marked
   interrupted while no video comes and in progress again when it does, the store going away
   (PostgreSQL refusing connections, a SQLite file locked by another program) without the
   coaching waiting or a rep being lost;
@@ -110,7 +110,7 @@ def test_a_live_set_is_stored_rep_by_rep_with_a_clip_of_each_flagged_rep(store, 
         start = max(item.start_s - 1.0, 0.0)
         assert item.clip_start_s == pytest.approx(start, abs=0.1)
         assert len(shown) / 24 == pytest.approx(item.end_s + 1.0 - start, abs=0.3)
-        # drawn like the analysis video (skeleton, values): not the camera's picture
+        # drawn with the coach's shapes (skeleton, values, counter): not the camera's picture
         first = shown[0].image.astype(int)
         camera = raw[min(raw, key=lambda t: abs(t - item.clip_start_s * 1000))].astype(int)
         assert np.abs(first - camera).max() > 100

@@ -1,17 +1,20 @@
-"""The Streamlit app (``streamlit run app.py``): one module per page, shared widgets in
-:mod:`formcheck.webapp.common`. Pages only arrange widgets; analysis goes through
-:mod:`formcheck.api`."""
+"""The Streamlit app (``streamlit run app.py``, which serves :data:`APP_SCRIPT`): one module
+per page, shared widgets in :mod:`formcheck.webapp.common`. Pages only arrange widgets;
+analysis goes through :mod:`formcheck.api`."""
 
 from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 log = logging.getLogger(__name__)
 
 REVIEW_MODULE = "formcheck.webapp.review"
+#: The script Streamlit runs for each page view (``app.py`` serves it).
+APP_SCRIPT = Path(__file__).with_name("app_script.py")
 
 
 def _review_page():
