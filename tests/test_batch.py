@@ -87,6 +87,37 @@ def test_a_bad_file_is_listed_at_the_end_and_the_rest_are_analysed(app, clips, t
     assert "1 analysed, 1 already done, 1 failed" in res.output
 
 
+def test_a_pipe_or_a_broken_link_is_listed_as_failed_not_skipped(app, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.mp4")
+    (folder / "gone.mp4").symlink_to(tmp_path / "deleted.mp4")
+    (folder / "loop.mp4").symlink_to("loop.mp4")
+    res = runner.invoke(app, ["batch", str(folder), "-e", "plank", "-o", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert "3 clips" in res.output and "3 failed" in res.output
+    failed = sorted(line.strip() for line in res.output.splitlines() if line.strip().startswith("failed:"))
+    assert failed == [f"failed: {folder / 'gone.mp4'}: a symbolic link to a missing file ({tmp_path / 'deleted.mp4'})",
+                      f"failed: {folder / 'loop.mp4'}: a symbolic link that loops back on itself",
+                      f"failed: {folder / 'pipe.mp4'}: is a named pipe (FIFO), not a regular file"]
+
+
+def test_a_clip_named_like_a_formula_is_text_in_the_summary_csv(app, tmp_path, monkeypatch):
+    """Run on ``.``, a clip's path is its bare name: ``=HYPERLINK(...).mp4`` would run in a
+    spreadsheet."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = '=HYPERLINK("http:x","y").mp4'
+    (folder / name).write_text("not a video")
+    monkeypatch.chdir(folder)
+    res = runner.invoke(app, ["batch", ".", "-e", "plank", "-o", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 1, res.output
+    with open(tmp_path / "out" / "batch-summary.csv", newline="", encoding="utf-8") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["clip"] == "'" + name and row["status"] == "failed"
+    assert row["error"].startswith("'" + name)
+
+
 def summary_csv(out: Path) -> dict[str, dict]:
     with open(out / "batch-summary.csv", newline="", encoding="utf-8") as fh:
         return {Path(r["clip"]).name: r for r in csv.DictReader(fh)}

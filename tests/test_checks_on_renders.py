@@ -64,7 +64,7 @@ def runs(model_dir, tmp_path_factory):
     done: dict[tuple, Run] = {}
 
     def get(name: str, **kw) -> Run:
-        key = (name, *sorted(kw.items()))
+        key = (name, repr(sorted(kw.items())))
         if key not in done:
             d = tmp_path_factory.mktemp(name)
             done[key] = _run(RenderSpec(out=d / "clip.mp4", **kw), d / "out")

@@ -130,6 +130,25 @@ def test_default_location_is_the_data_folder(tmp_path, monkeypatch):
     assert (tmp_path / "fc" / "formcheck.db").is_file()
 
 
+def test_the_database_file_is_its_owner_s_only(tmp_path, monkeypatch):
+    """It holds patients' records: 0600 (and its -wal/-shm files take its mode), whatever the
+    umask (SQLite used to make it 0644)."""
+    import stat
+
+    from formcheck.store import open_store
+
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    previous = os.umask(0o022)
+    try:
+        with open_store(None, tmp_path / "fc") as s:
+            s.add_patient("P-1")
+            files = sorted((tmp_path / "fc").glob("formcheck.db*"))
+            assert [f.name for f in files][:1] == ["formcheck.db"]
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(previous)
+
+
 # -- saving and listing ------------------------------------------------------------------------
 def test_saved_analysis_is_listed_from_a_new_process(store, db_url):
     from formcheck.store import save_analysis
@@ -350,6 +369,14 @@ def test_per_patient_limits_feed_the_analysis(store):
     chosen = effective_limits(get_exercise("plank"), Settings(), store.patient_limits("P-1"))
     assert (chosen.values["hip_sag"], chosen.sources["hip_sag"]) == (6.0, "patient")
     assert chosen.sources["hip_pike"] == "default"
+
+
+def test_an_unusable_patient_limit_is_refused_and_not_stored(store):
+    store.add_patient("P-1")
+    for value in (float("nan"), float("inf"), -float("inf"), 1000.0, 180.0):
+        with pytest.raises(ValueError, match="plank hip_sag=.*: a limit must be a finite number between -180 and 180 deg"):
+            store.set_limit("P-1", "plank", "hip_sag", value)
+    assert store.limits("P-1") == {}
 
 
 def test_a_cap_tighter_than_the_limit_governs_the_exercise_s_cap_check(store):

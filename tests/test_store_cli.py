@@ -106,6 +106,48 @@ def test_export_pdf_pages_and_text(app, db_url, saved, tmp_path):
 
 
 @SQLITE_ONLY
+def test_a_pseudonym_that_is_a_formula_is_exported_as_text(store, tmp_path):
+    """A spreadsheet would run ``=HYPERLINK(...)`` as a live link: every text cell starting
+    with = + - @ (or a tab or carriage return) gets an apostrophe; numbers stay numbers. New
+    pseudonyms cannot start so; one stored before they were checked still can."""
+    from sqlalchemy import update
+
+    from formcheck.store import models as m
+    from formcheck.store import save_analysis
+    from formcheck.store.export import write_reps_csv
+
+    s = save_analysis(report([rep(1, 0, 1, ("pelvis_rocking",))]), None, patient="P-old", store=store)
+    name = '=HYPERLINK("http://x","y")'
+    with store.engine.begin() as conn:
+        conn.execute(update(m.Patient).where(m.Patient.pseudonym == "P-old").values(pseudonym=name))
+    path = write_reps_csv(store.session_detail(s.session_id), tmp_path / "reps.csv")
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+    assert rows[0]["patient"] == "'" + name
+    assert rows[0]["exercise"] == "clamshell" and rows[0]["start_s"] == "0.0"
+
+
+@SQLITE_ONLY
+def test_an_emoji_in_a_note_is_in_the_pdf(store, tmp_path):
+    """DejaVu has a few emoji but not most (not U+1F9D8, a person in lotus position): the PDF
+    embeds Noto Color Emoji for them (Debian fonts-noto-color-emoji, installed by .ci/run)."""
+    from formcheck.store import save_analysis
+    from formcheck.store.export import write_session_pdf
+
+    if shutil.which("pdftotext") is None or shutil.which("fc-list") is None:
+        pytest.skip("poppler-utils or fontconfig not installed")
+    fonts = subprocess.run(["fc-list", ":charset=1f9d8", "family"], capture_output=True, text=True).stdout
+    if "Noto Color Emoji" not in fonts:
+        pytest.skip("Noto Color Emoji is not installed (apt-get install fonts-noto-color-emoji)")
+    s = save_analysis(report([rep(1, 0, 1, ("pelvis_rocking",))]), None, patient="P-1", store=store)
+    [item] = store.session_detail(s.session_id).sets[0].items
+    store.add_review("rep", item.id, "note", note="calm \U0001F9D8")
+    pdf = write_session_pdf(store.session_detail(s.session_id), tmp_path / "emoji.pdf")
+    # -raw: in drawing order (the emoji font's glyphs are listed apart otherwise)
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "note: calm \U0001F9D8" in text
+
+
+@SQLITE_ONLY
 def test_a_long_session_pdf_runs_to_several_pages(store, tmp_path):
     from formcheck.store import save_analysis
     from formcheck.store.export import write_session_pdf

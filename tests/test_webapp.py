@@ -8,6 +8,7 @@ import io
 import json
 import math
 import sys
+import time
 import types
 
 import av
@@ -306,6 +307,68 @@ def test_app_serves_the_pages_and_the_live_frame_channel():
     [route] = module.app._user_routes
     assert isinstance(route, WebSocketRoute) and route.path == "/_formcheck/live/frames"
     assert isinstance(route.endpoint.__self__, FrameChannel)
+
+
+# -- the review page -----------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [1000.0, float("nan"), float("inf"), 180.0])
+def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
+    from formcheck.store import open_store
+
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FORMCHECK_REVIEW_PASSWORD", raising=False)
+    with open_store(None, tmp_path) as store:
+        store.add_patient("P-1")
+    at = app("from formcheck.webapp.review import review_page\nreview_page()").run()
+    key = "lim-P-1-anti_rotation-shoulder_dip"
+    assert (at.number_input(key=key).min, at.number_input(key=key).max) == (-180.0, 180.0)
+    at.number_input(key=key).set_value(value)
+    at.button(key="FormSubmitter:limits-P-1-anti_rotation-Save limits").click()
+    at.run()
+    assert not at.exception
+    if value == 180.0:  # the widget's bounds are inclusive, the store's are not: one line
+        assert errors(at) == ["anti_rotation shoulder_dip=180: a limit must be a finite number between "
+                              "-180 and 180 deg"]
+    with open_store(None, tmp_path) as store:
+        assert store.limits("P-1") == {}
+
+
+# -- the server ------------------------------------------------------------------------------------
+def test_the_server_sends_frame_and_content_policies(tmp_path):
+    """``streamlit run app.py`` serves the ``st.App`` of app.py, whose middleware adds the
+    headers to every response (the browser tests check that no page breaks them)."""
+    import os
+    import socket
+    import subprocess
+    import urllib.request
+
+    from tests.conftest import PYTHONPATH, REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as fh:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                   "--server.address", "127.0.0.1", "--server.headless", "true",
+                                   "--server.fileWatcherType", "none"],
+                                  cwd=REPO, env={**os.environ, "PYTHONPATH": PYTHONPATH}, stdout=fh,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while "You can now view" not in log.read_text(errors="replace"):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.3)
+        for path in ("/", "/analyse", "/_stcore/health"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+                headers = response.headers
+            assert headers["X-Frame-Options"] == "SAMEORIGIN", path
+            policy = headers["Content-Security-Policy"]
+            assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy, path
+            assert "'sha256-" in policy and "unsafe-eval" not in policy
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 # -- the live page ---------------------------------------------------------------------------------

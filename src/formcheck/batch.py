@@ -24,9 +24,9 @@ thin shell over :func:`run_batch`; ``docs/batch.md`` describes both engines.
 from __future__ import annotations
 
 import contextlib
-import csv
 import fcntl
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -47,7 +47,8 @@ from formcheck.config import Settings
 from formcheck.errors import FormcheckError, InputError
 from formcheck.exercises import get_exercise
 from formcheck.limits import PatientLimits
-from formcheck.report import AnalysisOutputs, SessionReport
+from formcheck.report import AnalysisOutputs, SessionReport, write_text_atomic
+from formcheck.spreadsheet import SpreadsheetSafeWriter
 
 DONE_MARKER = ".formcheck-done.json"
 SUMMARY_NAME = "batch-summary.json"
@@ -115,10 +116,12 @@ class BatchSummary:
 
 
 def find_clips(folder: Path, recursive: bool = False) -> list[Path]:
-    """Video files in ``folder`` (sorted; hidden files skipped)."""
+    """Video files in ``folder`` (sorted; hidden files skipped). Anything with a video's name
+    that is not a folder counts, a named pipe or a broken link too: it is reported as failed
+    rather than silently left out."""
     pattern = "**/*" if recursive else "*"
     return sorted(p for p in folder.glob(pattern)
-                  if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".") and p.is_file())
+                  if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".") and not p.is_dir())
 
 
 def job_folder_name(folder: Path, clip: Path) -> str:
@@ -132,7 +135,7 @@ def job_folder_name(folder: Path, clip: Path) -> str:
 def plan(folder: Path, out: Path, recursive: bool = False) -> list[BatchJob]:
     jobs = []
     for clip in find_clips(folder, recursive):
-        st = clip.stat()
+        st = clip.stat() if clip.exists() else clip.lstat()  # a broken link: analysing it says why
         jobs.append(BatchJob(clip, out / job_folder_name(folder, clip), st.st_size, st.st_mtime_ns))
     return jobs
 
@@ -150,12 +153,7 @@ def read_marker(job: BatchJob, exercise: str) -> dict[str, Any] | None:
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write, flush to disk, then rename: a reader sees the old file or the whole new one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps(data, indent=2))
 
 
 def analyse_one(job: BatchJob, exercise: str, settings: Settings, model: str | None,
@@ -381,12 +379,14 @@ def _marker_fields(result: ClipResult) -> dict[str, Any]:
 
 
 def _write_summary_csv(path: Path, results: list[ClipResult]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=[f.name for f in fields(ClipResult)])
-        writer.writeheader()
-        writer.writerows(r.csv_row() for r in results)
-    os.replace(tmp, path)
+    names = [f.name for f in fields(ClipResult)]
+    buf = io.StringIO()
+    writer = SpreadsheetSafeWriter(buf)  # a clip named =HYPERLINK(...).mp4 stays text
+    writer.writerow(names)
+    for r in results:
+        row = r.csv_row()
+        writer.writerow([row[n] for n in names])
+    write_text_atomic(path, buf.getvalue())
 
 
 def _run_pool(todo: list[BatchJob], args: tuple, workers: int, cores: int, finished: Finished) -> None:

@@ -7,7 +7,9 @@ user can cause prints a traceback.
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -38,6 +40,29 @@ def _parse_limits(items: list[str]) -> dict[str, float]:
     return limits
 
 
+#: What a stopped analysis's report says for each signal that stops it.
+_STOP_REASONS = {signal.SIGINT: "stopped by the user (Ctrl-C)", signal.SIGTERM: "stopped by SIGTERM"}
+
+
+def _stop_on_signals(ctx: typer.Context, stop) -> list[int]:
+    """Until the command (``ctx``) ends, SIGINT (Ctrl-C) and SIGTERM (``timeout``, systemd,
+    ``docker stop``) ask ``stop`` (a :class:`formcheck.api.StopRequest`) to end the analysis
+    after the frame it is on, keeping what it did; a second signal stops at once
+    (KeyboardInterrupt). Returns the signals received, filled in as they come."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signum)
+        stop.request(_STOP_REASONS[signum])
+
+    if threading.current_thread() is threading.main_thread():  # only it may handle signals
+        previous = {s: signal.signal(s, handler) for s in _STOP_REASONS}
+        ctx.call_on_close(lambda: [signal.signal(s, h) for s, h in previous.items()])
+    return received
+
+
 def _settings(config: Optional[Path], variant: Optional[str]) -> Settings:
     settings = Settings.load(config)
     if variant:
@@ -65,6 +90,7 @@ class _Bar:
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     video: Annotated[Optional[Path], typer.Argument(help="video file (mp4/mov/avi/webm/mkv/gif)")] = None,
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")] = "pose_only",
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("formcheck-out"),
@@ -93,6 +119,8 @@ def analyze(
         _fail("--save needs --patient PSEUDONYM")
     bar = _Bar(quiet, "analysing")
     store = patient_limits = saved = None
+    stop = api.StopRequest()
+    signals = _stop_on_signals(ctx, stop)
     try:
         if patient:
             from formcheck.store import open_store
@@ -106,12 +134,13 @@ def analyze(
             report, paths = api.analyze_landmarks(landmarks, exercise, out, width=width, height=height,
                                                   fps=fps, settings=settings, limits=limits,
                                                   patient=patient_limits, progress=bar,
-                                                  clearance_confirmed=cleared)
+                                                  clearance_confirmed=cleared, stop=stop)
         elif video is None:
             _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
         else:
             options = dict(settings=settings, model=model, limits=limits, write_video=not no_video,
-                           save_landmarks=save_landmarks, progress=bar, clearance_confirmed=cleared)
+                           save_landmarks=save_landmarks, progress=bar, clearance_confirmed=cleared,
+                           stop=stop)
             if save:
                 from formcheck.recording import record_analysis
 
@@ -127,14 +156,14 @@ def analyze(
         bar.close()
         _fail(str(exc))
     bar.close()
-    if report.frames_with_person == 0:
+    if report.frames_with_person == 0 and not signals:
         _fail(str(NoPersonError(f"no person was found in any of the {report.frames_total} frames "
                                 f"of {report.input.path}: check the file shows someone doing the "
                                 "exercise, whole body in view")))
     if not quiet:
         typer.echo(summary_text(report))
         typer.echo(f"wrote {paths.report}, {paths.frames_csv}" + (f", {paths.video}" if paths.video else ""))
-    if save and landmarks is not None:  # a landmark file is read in moments: stored once done
+    if save and landmarks is not None and report.frames_with_person:  # read in moments: stored once done
         from formcheck.store import save_analysis
 
         try:
@@ -144,6 +173,10 @@ def analyze(
     if saved is not None and not quiet:
         replaced = f" (replacing session {saved.replaced}, saved from the same file)" if saved.replaced else ""
         typer.echo(f"saved as session {saved.session_id} of patient {patient}{replaced}")
+    if signals and not report.complete:
+        kept = "; the reps finished so far are stored, the set marked interrupted" if saved is not None else ""
+        _fail(f"{report.incomplete_reason}; partial results (marked incomplete) are in {out}{kept}",
+              128 + signals[0])
     if not report.complete:
         typer.echo(f"formcheck: warning: incomplete: {report.incomplete_reason}", err=True)
         raise typer.Exit(1)
@@ -356,7 +389,14 @@ _register_optional_commands()
 
 
 def main() -> None:
+    # SIGTERM (timeout, systemd, docker stop) ends every command as Ctrl-C does; `analyze`
+    # turns both into a clean stop (see _stop_on_signals).
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":

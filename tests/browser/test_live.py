@@ -3,8 +3,8 @@ plays a clip into the page's camera preview; frames go to the server over the fr
 the coaching comes back drawn over the preview.
 
 - a plank is timed and cued, the status line reads ``N fps · frame-to-cue p90 M ms · quality``,
-  the overlay is drawn where its shapes say, and "It hurts - stop" ends the set with the advice
-  and a banner over the preview;
+  the overlay is drawn where its shapes say, nothing breaks the app's content policy, and "It
+  hurts - stop" ends the set with the advice and a banner over the preview;
 - a bird dog's reps are counted per side and cued;
 - a browser without OffscreenCanvas encodes frames on the page instead of in a worker;
 - a refused camera, no camera, a camera that stops, a slow machine and a server that goes away
@@ -146,6 +146,9 @@ def test_live_plank_is_timed_and_cued_over_the_preview(open_live, app_server, ca
     assert alpha > 0, "the overlay canvas has nothing where the skeleton is"
     latencies = _camera_frame(page).evaluate("() => window.__overlays.map((o) => o.latency)")
     assert all(0 < ms < 60_000 for ms in latencies)
+    # the camera widget, its encoding worker and the frame channel live within the app's content
+    # policy (formcheck.webapp.server: connect-src 'self' covers the WebSocket on the app's origin)
+    assert [m for m in page.console if "Content Security Policy" in m] == []
     page.screenshot(path=str(artifacts_dir() / "live.png"))
     (artifacts_dir() / "live-status.txt").write_text(status + "\n")
 

@@ -88,8 +88,11 @@ def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None 
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
         try:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Made here, readable by its owner only (SQLite would follow the umask: 0644); its
+            # -wal and -shm files take the database file's mode.
+            os.close(os.open(u.database, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {u.database}: {exc.strerror or exc}") from exc
+            raise StoreError(f"cannot create {u.database}: {exc.strerror or exc}") from exc
     try:
         engine = _engine(full_url)
         with engine.begin() as conn:
@@ -329,13 +332,18 @@ class Store:
         """Set (or with ``value`` None, clear) a patient's own limit for one check.
 
         Raises:
-            ValueError: unknown exercise or check, or a value that is not a finite number.
+            ValueError: unknown exercise or check, or a value the check does not accept
+                (:meth:`formcheck.exercises.spec.Check.checked_limit`).
         """
         ex = get_exercise(exercise)
-        if check_id not in {c.id for c in ex.checks}:
+        checks = {c.id: c for c in ex.checks}
+        if check_id not in checks:
             raise ValueError(f"{ex.id} has no check {check_id!r}")
-        if value is not None and not math.isfinite(float(value)):
-            raise ValueError("a limit must be a finite number")
+        if value is not None:
+            try:
+                value = checks[check_id].checked_limit(value)
+            except ValueError as exc:
+                raise ValueError(f"{ex.id} {exc}") from None
         by = clean_text(set_by, m.NAME_MAX, "therapist name")
         with self.session() as s, s.begin():
             p = self._patient_row(s, pseudonym)

@@ -9,12 +9,12 @@ its limit; given the patient's progress points, it ends with the review page's p
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from pathlib import Path
 
 from formcheck.exercises import all_exercises
+from formcheck.spreadsheet import SpreadsheetSafeWriter
 from formcheck.store import figures
 from formcheck.store.records import ItemRecord, ProgressPoint, SessionDetail, SetDetail
 
@@ -24,6 +24,10 @@ CSV_FIXED = ["session_id", "patient", "set_id", "exercise", "set_status", "kind"
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
               Path("/Library/Fonts"), Path("C:/Windows/Fonts"))
+#: Noto Color Emoji (Debian: fonts-noto-color-emoji), for emoji in pseudonyms and notes, which
+#: DejaVu mostly lacks. Without it those are left out of the PDF (fpdf2 logs which).
+_EMOJI_FONTS = (Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+                Path("/usr/share/fonts/noto-emoji/NotoColorEmoji.ttf"))
 
 
 def reps_csv_text(detail: SessionDetail) -> str:
@@ -31,7 +35,7 @@ def reps_csv_text(detail: SessionDetail) -> str:
     (``check=verdict;...``), notes, and one ``metric_<check>`` column per check (its worst value)."""
     checks = sorted({cid for st in detail.sets for it in st.items for cid in it.metrics})
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SpreadsheetSafeWriter(buf, lineterminator="\n")
     w.writerow([*CSV_FIXED, *(f"metric_{c}" for c in checks)])
     for st in detail.sets:
         for it in st.items:
@@ -41,7 +45,7 @@ def reps_csv_text(detail: SessionDetail) -> str:
                 _cell(it.duration_s if it.duration_s is not None else round(it.end_s - it.start_s, 3)),
                 _cell(it.range), it.range_unit or "", _cell(it.score), ";".join(it.flags),
                 ";".join(f"{c}={v}" for c, v in sorted(it.verdicts.items())),
-                " | ".join(_spreadsheet_safe(r.note) for r in it.reviews if r.note),
+                " | ".join(_one_line(r.note) for r in it.reviews if r.note),
                 "yes" if it.clip else "",
                 *(_cell(it.metrics.get(c)) for c in checks),
             ])
@@ -58,10 +62,9 @@ def _cell(x: float | None) -> str:
     return "" if x is None else f"{x:g}"
 
 
-def _spreadsheet_safe(text: str) -> str:
-    """A note starting with = + - @ would run as a formula in a spreadsheet: quote it."""
-    text = text.replace("\r", " ").replace("\n", " ")
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _one_line(text: str) -> str:
+    """A note's line breaks as spaces: one row per rep in a spreadsheet."""
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 # -- PDF -----------------------------------------------------------------------------------
@@ -297,12 +300,17 @@ def _fmt(x: float | None, nd: int = 1) -> str:
 
 
 def _font(pdf) -> str:
-    """DejaVu Sans (any language) when installed, else the core Helvetica (Latin-1 only)."""
+    """DejaVu Sans (any language), with Noto Color Emoji for what it lacks, when installed;
+    else the core Helvetica (Latin-1 only)."""
     for d in _FONT_DIRS:
         regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
         if regular.is_file() and bold.is_file():
             pdf.add_font("DejaVu", "", str(regular))
             pdf.add_font("DejaVu", "B", str(bold))
+            emoji = next((f for f in _EMOJI_FONTS if f.is_file()), None)
+            if emoji is not None:
+                pdf.add_font("NotoColorEmoji", "", str(emoji))
+                pdf.set_fallback_fonts(["NotoColorEmoji"], exact_match=False)  # bold titles too
             return "DejaVu"
     return "Helvetica"
 

@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 REVIEW_MODULE = "formcheck.webapp.review"
 #: The script Streamlit runs for each page view (``app.py`` serves it).
 APP_SCRIPT = Path(__file__).with_name("app_script.py")
+#: The browser tab's icon, an SVG file the app inlines (a ``:material/...:`` page icon would be
+#: fetched from fonts.gstatic.com: the app makes no request off the machine).
+PAGE_ICON = Path(__file__).with_name("icon.svg")
 
 
 def _review_page():

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from formcheck.webapp import build_navigation
+from formcheck.webapp import PAGE_ICON, build_navigation
 
-st.set_page_config(page_title="formcheck", page_icon=":material/accessibility_new:", layout="wide")
+st.set_page_config(page_title="formcheck", page_icon=PAGE_ICON, layout="wide")
 build_navigation().run()

@@ -323,15 +323,25 @@ def _limits_form(store, patient: str) -> None:
     with st.form(f"limits-{patient}-{ex_id}"):
         values = {}
         for c in ex.checks:
+            low, high = c.allowed_limits
+            stored = own.get(c.id, c.limit)
+            if not low < stored < high:  # stored before limits had ranges: analyses refuse it
+                st.error(f"{c.title}: the stored limit {stored:g} is not usable (between {low:g} and {high:g}); "
+                         "save a new one.")
+                stored = c.limit
             values[c.id] = st.number_input(
                 f"{c.title} (flags {c.flag_when} this{', ' + c.unit if c.unit else ''}; default {c.limit:g})",
-                value=float(own.get(c.id, c.limit)), key=f"lim-{patient}-{ex_id}-{c.id}")
+                min_value=low, max_value=high, value=float(stored), key=f"lim-{patient}-{ex_id}-{c.id}")
         if st.form_submit_button("Save limits"):
-            for c in ex.checks:
-                v = values[c.id]
-                store.set_limit(patient, ex_id, c.id, None if v == c.limit else v,
-                                set_by=st.session_state.get("reviewer") or None)
-            st.toast("Limits saved; they apply to this patient's next analyses.")
+            try:
+                for c in ex.checks:
+                    v = values[c.id]
+                    store.set_limit(patient, ex_id, c.id, None if v == c.limit else v,
+                                    set_by=st.session_state.get("reviewer") or None)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.toast("Limits saved; they apply to this patient's next analyses.")
     caps = store.caps(patient)
     st.markdown("#### Caps and clearances")
     with st.form(f"caps-{patient}"):
