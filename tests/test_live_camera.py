@@ -1,8 +1,10 @@
 """The live camera's frame channel (``formcheck.webapp.live_camera``) served by a real uvicorn
 server to a real WebSocket client, coaching real frames of a plank clip with the real pose
 model: answers with shapes, only same-origin pages with a live session's token, the newest
-frame replacing one still waiting, bad frames answered with an error. The browser's side is
-tested in tests/browser/test_live.py."""
+frame replacing one still waiting, bad frames answered with an error; a patient's set recorded
+from the frames the channel brings (reps stored as they end, interrupted when the frames stop,
+the flagged reps' clips drawn). The browser's side is tested in tests/browser/test_live.py and
+tests/browser/test_recording_pages.py."""
 
 from __future__ import annotations
 
@@ -235,3 +237,56 @@ def test_the_channel_lives_under_the_apps_base_path():
         assert routes(lambda token: None)[0].path == frames_path()
     finally:
         config.set_option("server.baseUrlPath", before)
+
+
+@pytest.mark.slow
+def test_a_patients_set_over_the_channel_is_recorded_and_marked_interrupted_when_frames_stop(tmp_path, model_dir):
+    """The live page's recording fed by the frame channel, as the browser feeds it: formcheck's
+    rendered bird dog (two reps, both flagged) sent as 640-pixel JPEGs; each rep is stored as it
+    ends; the socket closing (the tab closed) leaves the set interrupted for want of video; End
+    set then completes it with a clip of each flagged rep, drawn with the shapes the page got."""
+    from formcheck.capture import VideoFile
+    from formcheck.recording import LiveRecording
+    from formcheck.store import open_store
+    from formcheck.webapp.live import LiveSession
+    from tests.test_recording import BIRD_DOG, stored_sets, wait_for
+
+    camera = []
+    with VideoFile(BIRD_DOG) as video:
+        for frame in video.frames():
+            h, w = frame.image.shape[:2]
+            small = cv2.resize(frame.image, (640, round(h * 640 / w)), interpolation=cv2.INTER_AREA)
+            ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+            camera.append((jpeg.tobytes(), EPOCH_MS + frame.t_ms, (w, h), small))
+    data = tmp_path / "data"
+    with open_store(None, data) as store:
+        store.add_patient("P-ws", clips_opt_in=True)
+        session = LiveSession(adaptive=False)
+        try:
+            session.use_recording(LiveRecording(store, "P-ws", no_video_s=1.0))
+            session.start("bird_dog")
+            with connected(session) as (ws, _):
+                for seq, (jpeg, captured, size, _) in enumerate(camera, 1):
+                    ws.send(_message(seq, jpeg, captured, size))
+                    assert json.loads(ws.recv(timeout=60))["type"] == "frame"
+                wait_for(lambda: session.recording.status().saved == 2, 60, "both reps stored")
+            sets = lambda: stored_sets(None, data, "P-ws")  # noqa: E731
+            [during] = wait_for(lambda: [s for s in sets() if s.status == "interrupted"], 30, "the set interrupted")
+            assert during.items == 2 and "no video" in during.status_reason
+            report = session.end()
+            assert session.recording.wait(60)
+            status = session.recording.status()
+            assert (status.state, status.saved, status.clips, status.error) == ("saved", 2, 2, None)
+        finally:
+            session.close()
+        [done] = sets()
+        assert (done.status, done.items, done.flagged) == ("complete", 2, 2) and len(report.reps) == 2
+        [sess] = store.sessions("P-ws")
+        assert sess.source == "camera"
+        for item in store.session_detail(sess.id).sets[0].items:
+            with VideoFile(item.clip) as clip:
+                first = next(clip.frames())
+            # at the size the frames arrived (the JPEG's, not the camera's), drawn on
+            assert first.image.shape[:2] == camera[0][3].shape[:2]
+            sent = min(camera, key=lambda c: abs(c[1] - EPOCH_MS - item.clip_start_s * 1000))[3]
+            assert np.abs(first.image.astype(int) - sent.astype(int)).max() > 100
