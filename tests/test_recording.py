@@ -2,7 +2,7 @@
 own rendered bird dog (two reps, both flagged for a rounded back) and real databases:
 
 - a live set: each rep readable from another connection as soon as it ends, a playable clip of
-  each flagged rep drawn like the analysis video, End set / pain stop, the set marked
+  each flagged rep drawn with the coach's shapes (as the live page showed it), End set / pain stop, the set marked
   interrupted while no video comes and in progress again when it does, the store going away
   (PostgreSQL refusing connections, a SQLite file locked by another program) without the
   coaching waiting or a rep being lost;
@@ -12,6 +12,7 @@ own rendered bird dog (two reps, both flagged for a rounded back) and real datab
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -110,7 +111,7 @@ def test_a_live_set_is_stored_rep_by_rep_with_a_clip_of_each_flagged_rep(store, 
         start = max(item.start_s - 1.0, 0.0)
         assert item.clip_start_s == pytest.approx(start, abs=0.1)
         assert len(shown) / 24 == pytest.approx(item.end_s + 1.0 - start, abs=0.3)
-        # drawn like the analysis video (skeleton, values): not the camera's picture
+        # drawn with the coach's shapes (skeleton, values, counter): not the camera's picture
         first = shown[0].image.astype(int)
         camera = raw[min(raw, key=lambda t: abs(t - item.clip_start_s * 1000))].astype(int)
         assert np.abs(first - camera).max() > 100
@@ -327,7 +328,9 @@ def test_analyze_save_killed_mid_video_keeps_every_finished_rep_and_a_rerun_repl
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert not (tmp_path / "out" / "report.json").is_file()  # it died before the end
+    # it died before the end: the folder holds only the placeholder report saying so (issue 13)
+    left = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert left["complete"] is False and left["incomplete_reason"].startswith("not finished:")
 
     [killed] = stored_sets(url, data, "P-kill", reap=True)  # opening the store notices the dead process
     assert killed.status == "interrupted" and "ended before the set was finished" in killed.status_reason

@@ -1,6 +1,6 @@
 """The Streamlit app without a browser: page logic through ``streamlit.testing.v1.AppTest``,
 the shared table/plot builders, upload checks, settings, and the live session holder fed
-frames directly (the webrtc widget itself is only exercised in tests/browser)."""
+frames directly (the camera widget itself is only exercised in tests/browser)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from formcheck.report import (
 )
 from formcheck.webapp import common
 from formcheck.webapp.analyse import UploadError, save_upload, sniff_container
-from formcheck.webapp.settings import AppSettings, SettingError, parse_ice_servers
+from formcheck.webapp.settings import AppSettings, SettingError
 from tests.conftest import media_clip
 
 ANALYSE_SCRIPT = "from formcheck.webapp.analyse import analyse_page\nanalyse_page()\n"
@@ -65,23 +65,6 @@ def errors(at) -> list[str]:
 
 
 # -- settings --------------------------------------------------------------------------------------
-def test_ice_servers_default_is_empty_so_it_works_offline():
-    assert AppSettings.from_env({}).rtc_configuration == {"iceServers": []}
-
-
-def test_ice_servers_from_json():
-    servers = parse_ice_servers('[{"urls": "turn:t.example:3478", "username": "u", "credential": "p",'
-                                ' "junk": 1}, {"urls": ["stun:s.example:3478"]}]')
-    assert servers == [{"urls": "turn:t.example:3478", "username": "u", "credential": "p"},
-                       {"urls": ["stun:s.example:3478"]}]
-
-
-@pytest.mark.parametrize("text", ["not json", '{"x": 1}', "[1]", '"stun:x"'])
-def test_bad_ice_servers_are_refused_with_the_variable_named(text):
-    with pytest.raises(SettingError, match="FORMCHECK_ICE_SERVERS"):
-        parse_ice_servers(text)
-
-
 @pytest.mark.parametrize("value", ["0", "-3", "lots"])
 def test_bad_upload_limit(value):
     with pytest.raises(SettingError, match="FORMCHECK_MAX_UPLOAD_MB"):
@@ -300,14 +283,30 @@ def test_review_page_is_added_only_when_its_module_imports(monkeypatch):
 def test_app_script_runs(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from formcheck.webapp import live
+    from formcheck.webapp import APP_SCRIPT, live
 
-    monkeypatch.setattr(live, "webrtc_video", lambda session, settings: False)
-    monkeypatch.setattr(live.live_page, "__defaults__", (live.webrtc_video,))
-    at = AppTest.from_file(str(common.Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=120).run()
+    monkeypatch.setattr(live, "camera_widget", lambda session, settings: False)
+    monkeypatch.setattr(live.live_page, "__defaults__", (live.camera_widget,))
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Live coaching"
+
+
+def test_app_serves_the_pages_and_the_live_frame_channel():
+    import importlib.util
+
+    from starlette.routing import WebSocketRoute
+
+    from formcheck.webapp import APP_SCRIPT
+    from formcheck.webapp.live_camera.channel import FrameChannel
+
+    spec = importlib.util.spec_from_file_location("formcheck_app", common.Path(__file__).resolve().parents[1] / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.app._script_path == APP_SCRIPT
+    [route] = module.app._user_routes
+    assert isinstance(route, WebSocketRoute) and route.path == "/_formcheck/live/frames"
+    assert isinstance(route.endpoint.__self__, FrameChannel)
 
 
 # -- the review page -----------------------------------------------------------------------------
@@ -383,7 +382,7 @@ def test_live_page_shows_camera_placement_and_cautions(model_dir):
     text = " ".join(m.value for m in at.markdown)
     assert plank.camera in text
     assert all(c in at.warning[0].value for c in plank.cautions)
-    assert "Press **START**" in at.info[0].value
+    assert "Press **Start camera**" in at.info[0].value
 
 
 def test_live_page_pain_button_ends_the_set_with_advice(model_dir):
@@ -401,42 +400,53 @@ def test_live_page_pain_button_ends_the_set_with_advice(model_dir):
     assert session.pain_reported and session.report.complete is False
 
 
-def _video_frames(clip, n: int):
+def _camera_frames(clip, n: int):
+    """(RGB 640x360 image, capture time in epoch ms) for the first ``n`` frames of ``clip``."""
     with av.open(str(clip)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i >= n:
                 return
-            yield frame.reformat(width=640, height=360)
+            yield frame.reformat(width=640, height=360).to_ndarray(format="rgb24"), 1.7e12 + frame.time * 1000
 
 
-def test_live_session_counts_a_hold_and_records_a_pain_stop(model_dir):
+def test_live_session_counts_a_hold_and_records_a_pain_stop(plank_live_session):
+    from formcheck.annotate import Text
     from formcheck.coach import PAIN_REASON
-    from formcheck.exercises import get_exercise
-    from formcheck.webapp.live import LiveSession
 
-    clip = media_clip("plank__kaiakol-004.mp4")
-    session = LiveSession(adaptive=False)
-    session.start(get_exercise("plank"))
-    try:
-        for frame in _video_frames(clip, 60):
-            out = session.process(frame)
-            assert (out.width, out.height) == (640, 360)
-            time.sleep(0.01)
-        status = session.status()
-        assert status.state == "running" and status.frames == 60
-        assert status.latest.has_person and status.latest.hold_s > 0.3
-        assert status.fps > 0 and status.latency_p50_ms > 0
-        report = session.end(pain=True)
-        assert report.input.kind == "camera" and report.frames_total == 60
-        assert report.complete is False and report.incomplete_reason == PAIN_REASON
-        assert len(report.holds) == 1
-        assert json.loads(report.model_dump_json())["exercise"] == "plank"
-        assert session.status().state == "stopped_pain"
-        after = session.process(next(_video_frames(clip, 1)))
-        assert after.width == 640  # a banner, no processing
-        assert session.status().frames == 60
-    finally:
-        session.close()
+    session = plank_live_session
+    frames = list(_camera_frames(media_clip("plank__kaiakol-004.mp4"), 60))
+    for image, captured in frames:
+        overlay = session.coach_frame(image, captured, (1280, 720))
+        assert overlay.send_side == 640 and "full model" in overlay.quality
+        assert any(isinstance(s, Text) and s.text.startswith("hold") for s in overlay.shapes)
+    status = session.status()
+    assert status.state == "running" and status.frames == 60
+    assert status.latest.has_person and status.latest.hold_s > 0.3
+    # the set's clock is the capture clock: 60 frames of a 30 fps clip are 2 s
+    assert status.latest.t_ms == round(frames[-1][1] - frames[0][1])
+    assert status.fps > 0 and status.latency_p50_ms > 0
+    assert session.coach_frame(image, captured - 100, (1280, 720)) is None  # older: dropped
+    report = session.end(pain=True)
+    assert report.input.kind == "camera" and report.frames_total == 60
+    assert report.complete is False and report.incomplete_reason == PAIN_REASON
+    assert len(report.holds) == 1
+    assert json.loads(report.model_dump_json())["exercise"] == "plank"
+    assert session.status().state == "stopped_pain"
+    after = session.coach_frame(image, captured + 100, (1280, 720))
+    assert [s.text for s in after.shapes if isinstance(s, Text)][0] == "Stopped: it hurts"
+    assert after.quality == "the set has ended, not coaching"
+    assert session.status().frames == 60  # a banner, no processing
+
+
+def test_live_session_keeps_capture_time_when_frames_drop(plank_live_session):
+    session = plank_live_session
+    kept = list(_camera_frames(media_clip("plank__kaiakol-004.mp4"), 90))[::3]  # a slow machine: 1 in 3
+    for image, captured in kept:
+        session.coach_frame(image, captured, (640, 360))
+    latest = session.status().latest
+    assert session.status().frames == len(kept)
+    assert latest.t_ms == round(kept[-1][1] - kept[0][1])
+    assert latest.hold_s == pytest.approx((kept[-1][1] - kept[0][1]) / 1000, abs=0.5)
 
 
 def test_idle_live_sessions_are_closed(model_dir):
@@ -446,11 +456,12 @@ def test_idle_live_sessions_are_closed(model_dir):
     registry = SessionRegistry(idle_s=60)
     session = registry.get("a", LiveSession)
     session.start(get_exercise("plank"))
+    assert registry.by_token(session.stream_token) is session
     assert registry.reap(now=session.last_active + 30) == 0
     assert registry.reap(now=session.last_active + 61) == 1
-    assert registry.find("a") is None
-    frame = av.VideoFrame.from_ndarray(np.zeros((360, 640, 3), np.uint8), format="rgb24")
-    assert session.process(frame).width == 640  # closed: frames pass through untouched
+    assert registry.find("a") is None and registry.by_token(session.stream_token) is None
+    overlay = session.coach_frame(np.zeros((360, 640, 3), np.uint8), 1.0, (640, 360))
+    assert overlay.shapes == []  # closed: nothing coached, nothing drawn
 
 
 # -- who the live set is for ---------------------------------------------------------------------
@@ -537,4 +548,4 @@ def test_a_store_that_cannot_be_reached_is_said_and_the_set_goes_on_unsaved(monk
     at.selectbox(key="live_exercise").select("plank").run()
     assert not at.exception and not errors(at)
     assert "Not saving: no patient chosen." in captions(at)
-    assert "Press **START**" in at.info[0].value  # the set is ready, unsaved
+    assert "Press **Start camera**" in at.info[0].value  # the set is ready, unsaved

@@ -14,7 +14,7 @@ down (:data:`QUALITY_STEPS`): pose on a 480-pixel frame, then the lite model (if
 only before the set has begun, so one set is never measured by two models), then a 320-pixel
 frame. :meth:`LiveCoach.status` says which step is in use.
 
-Threads: one producer calls ``step`` or ``process`` (a camera loop, streamlit-webrtc's worker);
+Threads: one producer calls ``step`` or ``process`` (a camera loop, the live page's frame channel);
 ``finish`` and ``close`` may come from another thread and wait for the frame under way;
 ``status`` may be read from any thread at any time.
 """
@@ -33,7 +33,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from formcheck.annotate import live_annotator
+from formcheck.annotate import Shape, live_annotator
 from formcheck.api import (AUTO_SECONDS, is_auto, make_analyzer, pose_options, processing_info,
                            recognition_notes, report_each_result, require_clearance)
 from formcheck.config import Settings
@@ -280,13 +280,15 @@ class LiveCoach:
         """:meth:`step`, and the frame drawn with the result (a copy, the size of ``image``)."""
         with self._lock:
             started = time.monotonic()
-            pose_input = self._pose_input(image)
-            result = self._run(pose_input, started, t_ms)
-            drawn = self._annotate(pose_input.copy() if pose_input is image else pose_input, result)
-            if drawn.shape != image.shape:
-                drawn = cv2.resize(drawn, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
+            result = self._run(self._pose_input(image), started, t_ms)
+            drawn = self._annotate(image.copy(), result)
             self._done(started, image, result)
             return drawn, result
+
+    def shapes(self, result: FrameResult, size: tuple[int, int]) -> list[Shape]:
+        """What :meth:`process` would draw for ``result`` on a picture of ``size`` (width,
+        height), as shapes (:mod:`formcheck.annotate`): for a page that draws them itself."""
+        return self._annotate.shapes(result, size)
 
     def status(self) -> CoachStatus:
         """The latest snapshot (safe from any thread)."""

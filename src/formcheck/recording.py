@@ -6,8 +6,8 @@ crash, a killed process or a closed browser tab loses at most the rep in progres
   the same file again replaces the session it stored before rather than adding a second one.
 - :class:`LiveRecording`: one patient's live sets through :class:`formcheck.coach.LiveCoach`
   (the app's live page). The coach's thread only hands things over; the recording's own worker
-  thread writes to the store, cuts a clip of each flagged rep from the coach's recent frames
-  (when the patient opted in), and marks a set interrupted while no video arrives. When the
+  thread writes to the store, cuts a clip of each flagged rep from the coach's recent frames,
+  drawn with the shapes the coach gave for them (when the patient opted in), and marks a set interrupted while no video arrives. When the
   store does not answer, what waits is kept and written once it does: coaching never waits for
   the store.
 
@@ -26,11 +26,9 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import cv2
-
 from formcheck import api
 from formcheck.api import is_auto
-from formcheck.annotate import video_annotator
+from formcheck.annotate import draw
 from formcheck.coach import LiveCoach
 from formcheck.config import Settings
 from formcheck.engine import FrameResult
@@ -240,32 +238,25 @@ class _LiveSet:
         return self.latest_ms is not None and self.latest_ms >= window.end_s * 1000.0
 
     def drawn_frames(self, window: ClipWindow) -> tuple[list[VideoFrame], float]:
-        """The coach's kept frames inside ``window``, drawn like the annotated video of an
-        analysis, and their frame rate."""
+        """The coach's kept frames inside ``window``, each drawn with the shapes the coach gave
+        for it live (:meth:`LiveCoach.shapes`, drawn by :func:`formcheck.annotate.draw`: the
+        picture the patient saw, whether the page or the browser drew it then), and their
+        frame rate."""
         frames = [f for f in self.coach.recent_frames()
                   if window.start_s * 1000.0 <= f.t_ms <= window.end_s * 1000.0]
         with self._lock:
             results = {r.t_ms: r for r in self._results}
-        annotate = video_annotator(self.exercise, self.coach.settings.min_visibility)
         drawn: list[VideoFrame] = []
         for frame in frames:
             result = results.get(frame.t_ms)
             if result is None:
                 continue
-            drawn.append(VideoFrame(frame.index, frame.t_ms, _draw(annotate, frame.image, result)))
+            h, w = frame.image.shape[:2]
+            image = draw(frame.image.copy(), self.coach.shapes(result, (w, h)))
+            drawn.append(VideoFrame(frame.index, frame.t_ms, image))
         span_s = (drawn[-1].t_ms - drawn[0].t_ms) / 1000.0 if len(drawn) > 1 else 0.0
         fps = (len(drawn) - 1) / span_s if span_s > 0 else 25.0
         return drawn, fps
-
-
-def _draw(annotate, image, result: FrameResult):
-    """``annotate`` on a copy of ``image``, at the size the pose model saw (where the landmarks
-    are), returned at the image's own size."""
-    h, w = image.shape[:2]
-    size = result.pose.image_size
-    canvas = image.copy() if size == (w, h) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    drawn = annotate(canvas, result)
-    return drawn if drawn.shape[:2] == (h, w) else cv2.resize(drawn, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 class LiveRecording:

@@ -1,12 +1,14 @@
 """From the patient's set to the therapist's review, in a real browser (the offline set-up of
 conftest.py): the fake webcam plays formcheck's own rendered bird dog (two reps in 6 s, both
-flagged for a rounded back, looping).
+flagged for a rounded back, looping) into the live page's camera widget, whose frames reach the
+server over the frame channel; the set is recorded from those frames.
 
 - A patient opens the link their therapist gave them (``/live?patient=P-link``), does a set and
   presses End set; the Review page of the same app then shows the set with its reps, and the
   flagged rep's clip plays.
 - A patient the store does not know is offered to be created (not made silently); their tab is
-  closed mid-set, and the set is listed as interrupted with the reps it had.
+  closed mid-set (the frames stop coming), and the set is listed as interrupted with the reps
+  it had.
 - The Analyse page saves an analysis for a patient, and the Review page shows it at once.
 """
 
@@ -20,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Server, artifacts_dir, chromium, select, start_camera, streamlit_server
+from tests.browser import harness
+from tests.browser.conftest import Server, artifacts_dir, select, start_camera, streamlit_server
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -52,11 +55,13 @@ def server(browser_ready, data_dir: Path, tmp_path_factory, model_dir: Path):
 
 @pytest.fixture(scope="module")
 def context(server: Server, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
     from tests.browser.fake_camera import make_y4m
 
     work = tmp_path_factory.mktemp("recording-chromium")
     camera = make_y4m(CLIP, work / "bird_dog.y4m", 640, 360, 30)
-    with chromium(server, work, camera, viewport=(1280, 1600)) as ctx:
+    with sync_playwright() as pw, harness.chromium(pw, server, work, camera=camera, viewport=(1280, 1600)) as ctx:
         yield ctx
 
 

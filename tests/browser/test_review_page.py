@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Server, artifacts_dir, chromium, streamlit_server
+from tests.browser import harness
+from tests.browser.conftest import Server, artifacts_dir, streamlit_server
 from tests.test_store import _outputs, synthetic_video, three_reps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -55,7 +56,10 @@ def review_server(browser_ready, review_data: Path, tmp_path_factory, model_dir:
 
 @pytest.fixture(scope="module")
 def review_browser(review_server: Server, tmp_path_factory):
-    with chromium(review_server, tmp_path_factory.mktemp("review-chromium"), viewport=(1280, 1600)) as context:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw, harness.chromium(pw, review_server, tmp_path_factory.mktemp("review-chromium"),
+                                                   viewport=(1280, 1600)) as context:
         yield context
 
 

@@ -1,6 +1,6 @@
-"""The Streamlit app (``streamlit run app.py``): one module per page, shared widgets in
-:mod:`formcheck.webapp.common`. Pages only arrange widgets; analysis goes through
-:mod:`formcheck.api`."""
+"""The Streamlit app (``streamlit run app.py``, which serves :data:`APP_SCRIPT`): one module
+per page, shared widgets in :mod:`formcheck.webapp.common`. Pages only arrange widgets;
+analysis goes through :mod:`formcheck.api`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import streamlit as st
 log = logging.getLogger(__name__)
 
 REVIEW_MODULE = "formcheck.webapp.review"
+#: The script Streamlit runs for each page view (``app.py`` serves it).
+APP_SCRIPT = Path(__file__).with_name("app_script.py")
 #: The browser tab's icon, an SVG file the app inlines (a ``:material/...:`` page icon would be
 #: fetched from fonts.gstatic.com: the app makes no request off the machine).
 PAGE_ICON = Path(__file__).with_name("icon.svg")

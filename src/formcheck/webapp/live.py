@@ -1,33 +1,35 @@
-"""The "Live coaching" page: the laptop webcam through streamlit-webrtc, coached frame by frame
-by a :class:`formcheck.coach.LiveCoach` (which also paces itself and steps the quality down on a
-slow machine).
+"""The "Live coaching" page: the laptop webcam in the browser's own preview, coached frame by
+frame by a :class:`formcheck.coach.LiveCoach` (which also paces itself and steps the quality
+down on a slow machine), the coaching drawn by the browser over the preview.
 
-Threads: streamlit-webrtc calls :meth:`LiveSession.process` from its own worker thread with
-only the newest frame (``async_processing``: frames that arrived while the previous one was
-being processed are dropped, never queued). The page never touches the pipeline: it reads the
-coach's status snapshot, and a fragment redraws it twice a second. ``st.session_state`` only
-holds the session's id; the sessions themselves live in :data:`SESSIONS`, which closes them
-explicitly.
+Threads: the camera widget (:mod:`formcheck.webapp.live_camera`) sends one frame at a time over
+a WebSocket; :meth:`LiveSession.coach_frame` runs in a worker thread of that connection and
+returns the shapes to draw. The page never touches the pipeline: it reads the coach's status
+snapshot, and a fragment redraws it twice a second. ``st.session_state`` only holds the
+session's id; the sessions themselves live in :data:`SESSIONS`, which closes them explicitly.
 
 Recording: with a patient chosen (on the page or by the link, ``/live?patient=P-017``), each set's
 coach comes from a :class:`formcheck.recording.LiveRecording`, which applies the patient's
-limits, caps and clearance and stores every rep the moment it ends, off the video thread.
+limits, caps and clearance and stores every rep the moment it ends, off the frame channel's
+thread. The frames that arrive over the channel are what the recording sees: when they stop
+(the tab was closed, the connection dropped) the set is marked interrupted, and the clips of
+flagged reps are cut from them, drawn with the shapes the browser was sent.
 """
 
 from __future__ import annotations
 
 import atexit
-import logging
+import secrets
 import threading
 import time
 import uuid
 
-import av
+import numpy as np
 import streamlit as st
 
 from formcheck.annotate import BannerAnnotator
 from formcheck.api import AUTO, AUTO_SECONDS
-from formcheck.coach import CoachStatus, LiveCoach
+from formcheck.coach import QUALITY_STEPS, CoachStatus, LiveCoach
 from formcheck.config import Settings
 from formcheck.errors import FormcheckError
 from formcheck.exercises import all_exercises
@@ -37,9 +39,9 @@ from formcheck.recording import LiveRecording, RecordingStatus
 from formcheck.report import RecognitionRecord, SessionReport
 from formcheck.store import StoreError
 from formcheck.webapp import common, patients
+from formcheck.webapp.live_camera import component
+from formcheck.webapp.live_camera.channel import Overlay
 from formcheck.webapp.settings import AppSettings, SettingError
-
-log = logging.getLogger(__name__)
 
 _SESSION_KEY = "live_session_id"
 PAIN_ADVICE = (
@@ -49,19 +51,24 @@ PAIN_ADVICE = (
     "you exercise again. Seek urgent care for loss of bladder or bowel control or numbness "
     "around the groin."
 )
-#: What the video shows once the set has ended.
+#: What the preview shows once the set has ended.
 ENDED = BannerAnnotator("Set ended", "See the summary")
 STOPPED_PAIN = BannerAnnotator("Stopped: it hurts", "Rest, and see the advice on the page")
+#: The longest side of the frames the browser sends at full quality: the pose model works on
+#: 256-pixel crops, so more only costs encoding and transfer.
+SEND_SIDE = 640
 
 
 class LiveSession:
     """One browser session's live sets: the current set's :class:`LiveCoach` (a new one per
-    set) and the video callback that feeds it.
+    set), fed by the camera widget's frames (:meth:`coach_frame`, a
+    :class:`~formcheck.webapp.live_camera.channel.FrameSink`).
 
-    ``process`` is the streamlit-webrtc video callback (its worker thread); everything else is
-    called from the page. ``_lock`` serialises the callback with starting and ending a set.
-    ``adaptive=False`` keeps full quality however slow. :attr:`recording` (None: not saved)
-    stores the sets for a patient.
+    ``coach_frame`` runs in the frame channel's worker thread; everything else is called from
+    the page. ``_lock`` serialises it with starting and ending a set. ``adaptive=False`` keeps
+    full quality however slow. ``stream_token`` is the random name the camera widget uses for
+    this session on the frame channel. :attr:`recording` (None: not saved) stores the sets for
+    a patient.
     """
 
     def __init__(self, settings: Settings | None = None, app_settings: AppSettings | None = None,
@@ -69,10 +76,13 @@ class LiveSession:
         self.settings = settings or Settings()
         self.app_settings = app_settings or AppSettings()
         self.adaptive = adaptive
+        self.stream_token = secrets.token_urlsafe(24)
         self._lock = threading.Lock()
         self._coach: LiveCoach | None = None
         self.chosen: str | None = None
         self.recording: LiveRecording | None = None
+        self._first_capture_ms: float | None = None
+        self._last_t_ms = -1
         #: The last processing failure, shown on the page.
         self.error: str | None = None
         self.last_active = time.monotonic()
@@ -113,6 +123,7 @@ class LiveSession:
                      quality_step=old.status().quality_step if old else 0)
         with self._lock:
             self._coach, self.error = coach, None
+            self._first_capture_ms, self._last_t_ms = None, -1
         #: What the page asked for (an exercise id, or ``auto``).
         self.chosen = exercise if isinstance(exercise, str) else exercise.id
         if old is not None:
@@ -159,21 +170,47 @@ class LiveSession:
         if self.recording is not None:
             self.recording.close()
 
-    def process(self, frame: av.VideoFrame) -> av.VideoFrame:
-        """The video callback: coach one frame and return it drawn on."""
+    def ready(self) -> Overlay:
+        """What the camera widget starts with: nothing to draw, the quality in use."""
+        return self._overlay([], self._coach)
+
+    def coach_frame(self, image: np.ndarray, captured_ms: float, size: tuple[int, int]) -> Overlay | None:
+        """Coach one camera frame (RGB, possibly smaller than the camera's ``size``) captured
+        at ``captured_ms`` (ms on the browser's clock) and return what to draw over it; None
+        for a frame captured before the last one coached (it is dropped).
+
+        The set's clock is the capture clock, so dropped frames leave gaps of the right
+        length: holds and tempo stay true however many frames the machine skips. The coach's
+        hooks hand each frame to the recording, if any (the frames stopping is how it learns
+        that the page has gone).
+        """
         self.last_active = time.monotonic()
-        image = frame.to_ndarray(format="rgb24")
         with self._lock:
-            coach, out = self._coach, image
+            coach = self._coach
+            if coach is None or coach.report is not None:
+                banner = STOPPED_PAIN if coach is not None and coach.pain_reported else ENDED
+                return self._overlay(banner.shapes(None, size) if coach is not None else [], coach)
+            if self._first_capture_ms is None:
+                self._first_capture_ms = captured_ms
+            t_ms = round(captured_ms - self._first_capture_ms)
+            if t_ms <= self._last_t_ms:
+                return None
+            self._last_t_ms = t_ms
             try:
-                if coach is not None and coach.report is not None:
-                    out = (STOPPED_PAIN if coach.pain_reported else ENDED)(image)
-                elif coach is not None:
-                    out, _ = coach.process(image)
-            except Exception as exc:  # the webrtc boundary: keep the video flowing, say what broke
-                log.exception("live frame processing failed")
+                result = coach.step(image, t_ms)
+            except Exception as exc:  # shown on the page; the frame channel tells the browser
                 self.error = f"{type(exc).__name__}: {exc}"
-        return av.VideoFrame.from_ndarray(out, format="rgb24")
+                raise
+            return self._overlay(coach.shapes(result, size), coach)
+
+    @staticmethod
+    def _overlay(shapes: list, coach: LiveCoach | None) -> Overlay:
+        if coach is None:
+            return Overlay(shapes, "no set under way", SEND_SIDE)
+        status = coach.status()
+        limit = QUALITY_STEPS[status.quality_step][0]
+        quality = "the set has ended, not coaching" if status.state != "running" else status.quality
+        return Overlay(shapes, quality, min(SEND_SIDE, limit or SEND_SIDE))
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -204,6 +241,12 @@ class SessionRegistry:
         with self._lock:
             return self._sessions.get(key) if key else None
 
+    def by_token(self, token: str) -> LiveSession | None:
+        """The session whose camera widget uses ``token`` (:attr:`LiveSession.stream_token`)."""
+        with self._lock:
+            found = [s for s in self._sessions.values() if secrets.compare_digest(s.stream_token, token)]
+        return found[0] if found else None
+
     def reap(self, now: float | None = None) -> int:
         """Close idle sessions; returns how many."""
         now = time.monotonic() if now is None else now
@@ -231,6 +274,11 @@ def current_session() -> LiveSession | None:
     return SESSIONS.find(st.session_state.get(_SESSION_KEY))
 
 
+def routes() -> list:
+    """The camera widget's frame channel, bound to :data:`SESSIONS` (``app.py`` serves it)."""
+    return component.routes(SESSIONS.by_token)
+
+
 def _session(app_settings: AppSettings) -> LiveSession:
     key = st.session_state.setdefault(_SESSION_KEY, uuid.uuid4().hex)
     SESSIONS.reap()
@@ -252,15 +300,6 @@ def _speak(text: str, key: int) -> None:
     )
 
 
-def _status_line(status: CoachStatus) -> str:
-    if status.frames == 0:
-        return f"Waiting for video · {status.quality}"
-    p50, p90 = status.latency_p50_ms, status.latency_p90_ms
-    w, h = status.frame_size
-    return (f"{status.fps:.0f} fps · processing {p50:.0f} ms (p90 {p90:.0f} ms) · "
-            f"{w}x{h} · {status.quality}")
-
-
 def saving_line(status: RecordingStatus | None) -> str:
     """One line on where the set is going, e.g. "Saving to P-017: 4 reps so far"."""
     if status is None:
@@ -280,7 +319,8 @@ def saving_line(status: RecordingStatus | None) -> str:
 
 
 def _panel(session: LiveSession, playing: bool) -> None:
-    """The live status panel (a fragment re-run every 0.5 s while the camera is on)."""
+    """The live status panel (a fragment re-run every 0.5 s while the camera is on). The
+    speed line (fps, frame-to-cue) is the camera widget's own, measured in the browser."""
     status = session.status()
     if status is None:
         return
@@ -290,8 +330,6 @@ def _panel(session: LiveSession, playing: bool) -> None:
         st.warning(line, icon=":material/cloud_off:")
     else:
         st.caption(f":material/save: {line}")
-    st.caption(_status_line(status), help="Frames coached per second and the time from a frame "
-               "arriving to its cue being ready (median and 90th percentile).")
     if session.error:
         st.error(f"Processing problem: {session.error}")
     if status.state in ("ended", "stopped_pain"):
@@ -304,7 +342,7 @@ def _panel(session: LiveSession, playing: bool) -> None:
         st.caption(f"Recognised as {session.exercise.name} ({r.confidence:.0%} sure).")
     latest = status.latest
     if not playing or latest is None:
-        st.info("Press **START** under the video to turn your camera on. "
+        st.info("Press **Start camera** under the preview to turn your camera on. "
                 "Allow the browser to use the camera when it asks.")
     elif latest.setup.ok:
         st.success("Camera setup OK: start the exercise.", icon=":material/check_circle:")
@@ -358,31 +396,15 @@ _CSS = """
 """
 
 
-def webrtc_video(session: LiveSession, app_settings: AppSettings) -> bool:
-    """The camera through streamlit-webrtc, coached by ``session.process``; True while
-    playing. Only the newest frame is processed (``async_processing``); no STUN/TURN unless
-    ``FORMCHECK_ICE_SERVERS`` says so."""
-    from streamlit_webrtc import WebRtcMode, webrtc_streamer
-
-    ctx = webrtc_streamer(
-        key="live",
-        mode=WebRtcMode.SENDRECV,
-        rtc_configuration=app_settings.rtc_configuration,
-        media_stream_constraints={
-            "video": {"width": {"ideal": 640}, "height": {"ideal": 480}, "frameRate": {"ideal": 30}},
-            "audio": False,
-        },
-        video_frame_callback=session.process,
-        async_processing=True,
-        video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
-                          "style": {"width": "100%"}},
-    )
-    return bool(ctx.state.playing)
+def camera_widget(session: LiveSession, app_settings: AppSettings) -> bool:
+    """The camera, coached by ``session.coach_frame`` through the frame channel; True while
+    it is on."""
+    return component.live_camera(session.stream_token, key="live_camera", target_fps=app_settings.target_fps)
 
 
-def live_page(video_widget=webrtc_video) -> None:
+def live_page(video_widget=camera_widget) -> None:
     """The page. ``video_widget(session, app_settings) -> playing`` is replaced in tests
-    (streamlit-webrtc needs a real server)."""
+    (the camera needs a browser)."""
     st.title("Live coaching")
     try:
         app_settings = AppSettings.from_env()
