@@ -9,10 +9,11 @@ its must-catch size in a clip of its own and every check at its must-pass size t
 another, plus a fault-free clip, runs the real pipeline (MediaPipe, smoothing, the engine) on
 each, and reports per check, per camera bin and per body model:
 
-- **recall** at must-catch: reps (holds) whose true size is at least must-catch that the check
-  flags, over all such reps rendered (a rep the counter missed is not flagged);
-- **false flags** at must-pass: reps (holds) whose true size is at most must-pass that it
-  flags;
+- **recall** at must-catch: reps (holds) whose true size is at least 90 % of must-catch (the
+  renderer's solve falls a little short on some bodies) that the check flags, over all such
+  reps rendered (a rep the counter missed is not flagged);
+- **false flags** at must-pass: reps (holds) whose true size is at most 110 % of must-pass that
+  it flags;
 - **unknown**: the share of reps the check could not judge at all (hidden landmarks, or a view
   it declares it cannot judge: those bins are listed as ``unknown by design`` and must read
   unknown, never flag);
@@ -298,9 +299,12 @@ def samples_of(case: Case, scene: Scene, video: Path, rp: Replay) -> list[Sample
         inside = (t_true >= start) & (t_true <= end)
         true = (float(np.nanmax(series[inside])) if truth.reps
                 else float(np.nanmedian(series[inside])))
-        # the renderer reaches a size to within 0.05 of its unit
-        kind = ("catch" if true >= tol.must_catch - 0.06 else
-                "pass" if true <= tol.must_pass + 0.06 else "between")
+        # the renderer's solve reaches a planted size only nearly on some bodies (MakeHuman's
+        # rig: a 10-degree sag reaches 9.1-9.7): a catch sample is one at 90 % of must-catch or
+        # more (a smaller fault is harder to catch, so this errs against the check), a pass
+        # sample one at most 10 % above must-pass (harder to pass)
+        kind = ("catch" if true >= 0.9 * tol.must_catch else
+                "pass" if true <= 1.1 * tol.must_pass + 0.06 else "between")
         overlap = [(min(end, u[1]) - max(start, u[0]), u) for u in free]
         overlap = [(o, u) for o, u in overlap if o > 0]
         if not overlap:
