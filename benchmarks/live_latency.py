@@ -1,6 +1,7 @@
-"""Live page speed: frames per second and frame-to-cue latency at 640x480.
+"""Live coaching without a browser: frames per second and frame-to-cue latency at 640x480, the
+floor under ``benchmarks/live_browser.py`` (which measures the live page in a real browser).
 
-Two measurements on a looped clip (default: a shared side-on plank clip):
+Three measurements on a looped clip (default: a shared side-on plank clip):
 
 1. **LiveCoach, paced like a camera.** A thread "captures" a 640x480 frame every 1/30 s into a
    one-slot box (a newer frame replaces one not yet taken, as the live page drops stale frames);
@@ -8,9 +9,9 @@ Two measurements on a looped clip (default: a shared side-on plank clip):
    result (the cue) ready, so it includes waiting for the worker.
 2. **The real WebRTC path** (skip with ``--no-webrtc``): an aiortc peer in a second process
    (the "browser") plays the clip as a camera track (VP8 over loopback RTP) to this process,
-   which runs streamlit-webrtc's own async processing track with the live page's callback (the
-   frame to RGB, :meth:`formcheck.coach.LiveCoach.process`, back to a video frame) and sends
-   the annotated video back. Each frame carries its
+   which runs streamlit-webrtc's own async processing track with the previous live page's
+   callback (the frame to RGB, :meth:`formcheck.coach.LiveCoach.process`, back to a video
+   frame; ``benchmarks/_live_webrtc_app.py``) and sends the annotated video back. Each frame carries its
    number in a 16-bit pixel code; latency is the time from the sender producing the frame to
    the callback finishing it (encode, network, jitter buffer, decode, wait, processing).
 3. **The WebRTC path with a callback that only reads the frame number** (the transport's own
@@ -211,7 +212,7 @@ async def _server(conn, exercise: str, seconds: float, sent_at, coach: bool) -> 
     def callback(frame: av.VideoFrame) -> av.VideoFrame:
         image = frame.to_ndarray(format="rgb24")
         number = read_stamp(image)
-        # as the live page's callback: RGB in, coached and drawn, a video frame out
+        # as the previous live page's callback: RGB in, coached and drawn, a video frame out
         out = av.VideoFrame.from_ndarray(live.process(image)[0], format="rgb24") if live else frame
         sent = sent_at[number]
         if sent > 0:

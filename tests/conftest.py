@@ -40,3 +40,16 @@ def model_dir() -> Path:
     if not d or not (Path(d) / "pose_landmarker_full.task").is_file():
         pytest.skip("no pose model: set FORMCHECK_MODEL_DIR")
     return Path(d)
+
+
+@pytest.fixture
+def plank_live_session(model_dir):
+    """A live session (the app's live page's, :class:`formcheck.webapp.live.LiveSession`) with a
+    plank set started at full quality; closed after the test."""
+    from formcheck.exercises import get_exercise
+    from formcheck.webapp.live import LiveSession
+
+    session = LiveSession(adaptive=False)
+    session.start(get_exercise("plank"))
+    yield session
+    session.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -83,6 +84,18 @@ def run(exercise: str, stream, limits: dict[str, float] | None = None) -> Analyz
 
 def flagged_reps(an: Analyzer, check: str) -> list[int]:
     return [r.index for r in an.reps if check in r.flags]
+
+
+def deadlift_landmarks(path: Path, reps: int = 1) -> Path:
+    """``reps`` band-assisted deadlifts (standing, side view, 1280x720 at 30 fps) as a landmark
+    CSV at ``path``."""
+    from formcheck.landmark_csv import LandmarkCsvWriter
+
+    with LandmarkCsvWriter(path) as w:
+        for f in frames(standing_side, reps_timeline({"knee_flex": 8.0, "hip_flex": 0.0},
+                                                     {"knee_flex": 25.0, "hip_flex": 85.0}, reps)):
+            w.write(f)
+    return path
 
 
 # -- standing, side view ----------------------------------------------------------------------

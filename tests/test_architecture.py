@@ -5,7 +5,7 @@ import counts, at module level, inside functions and under ``TYPE_CHECKING``.
   ``batch``, ``coach``, ``cli`` or ``webapp``;
 - the app's pages import no engine internals (``reps``, ``checks``, ``steps``, ``phases``);
 - no two modules import each other, directly or round a loop;
-- only ``pose.py`` imports MediaPipe;
+- only ``pose.py`` imports MediaPipe, only ``batch_ray.py`` Ray (an optional extra);
 - ``docs/architecture.md`` names every module.
 """
 
@@ -105,6 +105,11 @@ def test_no_import_loops():
 def test_only_pose_imports_mediapipe():
     importers = [m for m, targets in graph().items() if "mediapipe" in targets]
     assert importers == ["formcheck.pose"]
+
+
+def test_only_the_ray_engine_imports_ray():
+    importers = [m for m, targets in graph().items() if "ray" in targets]
+    assert importers == ["formcheck.batch_ray"]
 
 
 @pytest.mark.parametrize(("edges", "loop"), [

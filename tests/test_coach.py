@@ -107,11 +107,40 @@ def test_a_finished_set_takes_no_more_frames_and_a_later_pain_stop_is_recorded(m
     assert coach.status().state == "stopped_pain" and coach.pain_reported
 
 
-def test_auto_is_refused():
+def test_auto_recognises_the_exercise_then_coaches_the_set_from_its_first_frame(model_dir):
+    """formcheck's own bird dog render: tracked unjudged for 3 s, recognised, then coached as a
+    bird dog with the same two reps a named set finds (the first began before it was known)."""
+    from formcheck.coach import LiveCoach
+    from tests.conftest import SAMPLES
+
+    with VideoFile(SAMPLES / "bird_dog_rounded_back.mp4") as video:
+        frames = list(video.frames())
+    started, reps, states = [], [], []
+    with LiveCoach("auto", on_start=lambda ex, limits: started.append(ex.id), on_rep=reps.append) as coach:
+        for f in frames:
+            coach.step(f.image, f.t_ms)
+            states.append((coach.status().recognising, coach.status().exercise))
+        report = coach.finish()
+    with LiveCoach("bird_dog") as named:
+        for f in frames:
+            named.step(f.image, f.t_ms)
+        expected = named.finish()
+    assert states[0] == (True, "pose_only") and states[-1] == (False, "bird_dog")
+    assert started == ["bird_dog"]  # the hooks begin once the exercise is known
+    assert report.recognition.guessed == "bird_dog" and report.exercise == "bird_dog"
+    assert [(r.index, r.side, r.flags) for r in report.reps] == [(r.index, r.side, r.flags) for r in expected.reps]
+    assert reps == report.reps and report.reps[0].start_s < report.recognition.seconds_used
+
+
+def test_auto_never_recognises_an_exercise_that_needs_a_clearance_not_given(model_dir):
     from formcheck.coach import LiveCoach
 
-    with pytest.raises(ValueError, match="recording"):
-        LiveCoach("auto")
+    with LiveCoach("auto") as coach:  # nobody in view: whatever it guesses, never the deadlift
+        for t in range(0, 3200, 40):
+            coach.step(np.zeros((240, 320, 3), np.uint8), t)
+        assert coach.recognition is not None and coach.recognition.guessed != "deadlift"
+        assert "deadlift" not in coach.recognition.alternatives
+        assert coach.clearance is None
 
 
 def test_pacer_steps_down_only_after_a_full_slow_window():

@@ -62,3 +62,16 @@ def test_pose_defaults_are_the_pose_stage_defaults():
     defaults = {f.name: f.default for f in fields(PoseOptions)}
     for name, value in PoseSettings().model_dump().items():
         assert defaults[name] == value, name
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("[limits.not_an_exercise]\nhip_sag = 5", r"limits.not_an_exercise: no such exercise; known exercises: anti_rotation, .*plank"),
+    ("[limits.birddog]\nspine_neutral = 5", r"limits.birddog: write the exercise's id, \[limits.bird_dog\]"),
+    ("[limits.plank]\nhip_sagg = 5", r"limits.plank.hip_sagg: plank has no check hip_sagg; its checks: hip_sag, "),
+])
+def test_a_misspelt_exercise_or_check_in_the_limits_is_refused(tmp_path, section, message):
+    """A therapist's limits under a name formcheck does not know would be dropped without a word."""
+    cfg = tmp_path / "my.toml"
+    cfg.write_text(section + "\n")
+    with pytest.raises(FormcheckError, match=f"^config {re.escape(str(cfg))}: {message}"):
+        Settings.load(cfg)

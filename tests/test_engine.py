@@ -9,6 +9,7 @@ import pytest
 from formcheck.checks import CheckTracker
 from formcheck.cues import CueCandidate, CueSelector
 from formcheck.engine import CheckOutcome, rep_score
+from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Check, HoldTiming, RepCounting
 from formcheck.reps import HoldTimer, RepCounter
 
@@ -195,3 +196,31 @@ def test_landmark_mirror_swaps_every_left_right_pair():
             assert twin != lm and twin.name.replace("RIGHT", "LEFT") == lm.name.replace("RIGHT", "LEFT")
         else:
             assert twin == lm
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("exercise", sorted(all_exercises()))
+def test_landmarks_half_missing_raise_no_numpy_warning(tmp_path, exercise):
+    """NaN input is a normal state (a landmark not seen), not a reason for numpy's "Mean of
+    empty slice" or "All-NaN slice" warnings on the terminal."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from formcheck import api
+    from formcheck.landmark_csv import LandmarkCsvWriter
+    from formcheck.landmarks import LANDMARK_NAMES
+    from tests.exercise_poses import frames, reps_timeline, standing_side
+
+    rng = np.random.default_rng(3)
+    left = np.array(["left" in n for n in LANDMARK_NAMES])
+    path = tmp_path / "lm.csv"
+    with LandmarkCsvWriter(path) as w:
+        for i, f in enumerate(frames(standing_side, reps_timeline({"knee_flex": 8.0, "hip_flex": 0.0},
+                                                                  {"knee_flex": 25.0, "hip_flex": 85.0}, 1))):
+            gone = left if i % 3 == 0 else rng.random(len(LANDMARK_NAMES)) < 0.5
+            xy, vis = f.xy.copy(), f.visibility.copy()
+            xy[gone], vis[gone] = np.nan, np.nan
+            w.write(replace(f, xy=xy, visibility=vis))
+    api.analyze_landmarks(path, exercise, tmp_path / "out", width=1280, height=720, fps=30,
+                          clearance_confirmed=True)

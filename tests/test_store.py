@@ -104,7 +104,7 @@ def test_migrations_create_exactly_the_models(empty_db_url, tmp_path):
     store = open_store(empty_db_url, tmp_path)
     with store.engine.connect() as conn:
         ctx = MigrationContext.configure(conn)
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == "0002"
         diff = compare_metadata(ctx, Base.metadata)
     store.close()
     assert diff == []
@@ -128,6 +128,25 @@ def test_default_location_is_the_data_folder(tmp_path, monkeypatch):
         s.add_patient("P-1")
         assert s.clips_dir == tmp_path / "fc" / "clips"
     assert (tmp_path / "fc" / "formcheck.db").is_file()
+
+
+def test_the_database_file_is_its_owner_s_only(tmp_path, monkeypatch):
+    """It holds patients' records: 0600 (and its -wal/-shm files take its mode), whatever the
+    umask (SQLite used to make it 0644)."""
+    import stat
+
+    from formcheck.store import open_store
+
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    previous = os.umask(0o022)
+    try:
+        with open_store(None, tmp_path / "fc") as s:
+            s.add_patient("P-1")
+            files = sorted((tmp_path / "fc").glob("formcheck.db*"))
+            assert [f.name for f in files][:1] == ["formcheck.db"]
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(previous)
 
 
 # -- saving and listing ------------------------------------------------------------------------
@@ -352,6 +371,14 @@ def test_per_patient_limits_feed_the_analysis(store):
     assert chosen.sources["hip_pike"] == "default"
 
 
+def test_an_unusable_patient_limit_is_refused_and_not_stored(store):
+    store.add_patient("P-1")
+    for value in (float("nan"), float("inf"), -float("inf"), 1000.0, 180.0):
+        with pytest.raises(ValueError, match="plank hip_sag=.*: a limit must be a finite number between -180 and 180 deg"):
+            store.set_limit("P-1", "plank", "hip_sag", value)
+    assert store.limits("P-1") == {}
+
+
 def test_a_cap_tighter_than_the_limit_governs_the_exercise_s_cap_check(store):
     store.add_patient("P-disc")
     store.set_cap("P-disc", "flexion", 20.0, reason="herniated disc")
@@ -378,10 +405,23 @@ def test_caps_and_clearance_are_stored(store):
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("bad", ["", "   ", "x" * 65, "tab\there", "new\nline"])
-def test_bad_pseudonyms_are_refused(store, bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 65, "tab\there", "new\nline", "../../etc/passwd", "-rf",
+                                 "P-017-", "<b>P</b>", "P/017", "P\\017", "P*017", "~P"])
+def test_bad_pseudonyms_are_refused_and_nothing_is_stored(store, bad):
+    from formcheck.store import SetRecorder
+
+    with pytest.raises(ValueError, match="not a pseudonym|is required"):
         store.add_patient(bad)
+    with pytest.raises(ValueError, match="not a pseudonym|is required"):
+        SetRecorder(store, bad)
+    assert store.patients() == []
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("good", ["P-017", "A", "Zoë 3", "clinic2.P_17", "x" * 64])
+def test_pseudonyms_may_be_any_letters_and_digits_with_separators(store, good):
+    assert store.add_patient(f"  {good} ").pseudonym == good
+    assert store.find_patient(good).pseudonym == good
 
 
 @SQLITE_ONLY
@@ -389,9 +429,9 @@ def test_a_pseudonym_never_becomes_a_path(store, tmp_path):
     from formcheck.store import save_analysis
 
     video = synthetic_video(tmp_path / "annotated.mp4")
-    store.add_patient("../../etc/passwd", clips_opt_in=True)
+    store.add_patient("etc.passwd", clips_opt_in=True)
     outputs = _outputs(tmp_path, video)
-    save_analysis(three_reps(), outputs, patient="../../etc/passwd", store=store)
+    save_analysis(three_reps(), outputs, patient="etc.passwd", store=store)
     [clip] = [p for p in store.clips_dir.rglob("*") if p.is_file()]
     assert clip.parent.parent == store.clips_dir
     assert all(c in "0123456789abcdef" for c in clip.parent.name + clip.stem)
@@ -509,3 +549,97 @@ def test_progress_over_sessions(store):
     assert [p.reps for p in points] == [2, 3]
     assert [p.balance for p in points] == [pytest.approx(0.5), pytest.approx(0.1)]
     assert points[1].mean_range == pytest.approx(112 / 3)
+
+
+# -- recording again, clips from memory, an unreachable store -------------------------------------
+def _frames(seconds: float, fps: int = 10, start_s: float = 0.0):
+    from formcheck.frames import VideoFrame
+
+    return [VideoFrame(i, int((start_s + i / fps) * 1000), np.full((48, 64, 3), 60 + i, np.uint8))
+            for i in range(int(seconds * fps))]
+
+
+def test_a_rerun_of_the_same_input_replaces_its_session_and_its_clips(store, tmp_path):
+    store.add_patient("P-again", clips_opt_in=True)
+    first = SetRecorder(store, "P-again", source="video", source_key="k1")
+    first.start_set("clamshell")
+    first.add_rep(rep(1, 0.5, 2.0, ("pelvis_rocking",)))
+    clip = first.add_clip("rep", 1, _frames(3.0))
+    assert clip is not None and clip.start_s == 0.0
+    [item] = store.session_detail(first.session_id).sets[0].items
+    assert item.clip is not None and item.clip_start_s == 0.0
+    store.add_patient("P-other")
+    SetRecorder(store, "P-other", source_key="k1").start_set("clamshell")  # same key, someone else: kept
+
+    again = SetRecorder(store, "P-again", source="video", source_key="k1")
+    again.start_set("clamshell")
+    again.add_rep(rep(1, 0.5, 2.0))
+    again.finish()
+    assert again.replaced == first.session_id
+    assert [s.id for s in store.sessions("P-again")] == [again.session_id]
+    assert not item.clip.exists()
+    assert len(store.sessions("P-other")) == 1
+
+
+@SQLITE_ONLY
+def test_clips_from_frames_are_kept_only_for_patients_who_agreed(store):
+    for name, agreed in (("P-yes", True), ("P-no", False)):
+        store.add_patient(name, clips_opt_in=agreed)
+        rec = SetRecorder(store, name)
+        rec.start_set("plank")
+        rec.add_hold(HoldReport(index=1, start_s=4.0, end_s=9.0, duration_s=5.0, good_form_s=1.0, longest_good_s=1.0,
+                                metrics={"hip_sag": 12.0}, flags=["hip_sag"], flag_details=[], score=20.0))
+        kept = rec.add_clip("hold", 1, _frames(2.0, start_s=3.5))
+        assert (kept is not None) == agreed
+        with pytest.raises(ValueError, match="no rep 7"):
+            rec.add_clip("rep", 7, _frames(1.0))
+    [hold] = store.session_detail(store.sessions("P-yes")[0].id).sets[0].items
+    assert hold.clip_start_s == 3.5 and hold.clip.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in store.clips_dir.rglob("*.mp4")] == [hold.clip.name]
+
+
+def test_a_database_that_stops_answering_is_unavailable_and_comes_back(postgres_admin_url, postgres_template,
+                                                                       tmp_path):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from formcheck.store import StoreUnavailable, open_store
+    from tests.test_store_db import fresh_postgres_db
+
+    url = fresh_postgres_db(postgres_admin_url, postgres_template)
+    name = make_url(url).database
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    store = open_store(url, tmp_path)
+    store.add_patient("P-1")
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": name})
+    try:
+        with pytest.raises(StoreUnavailable, match="the session store is unavailable"):
+            store.add_patient("P-2")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    store.add_patient("P-2")
+    assert [p.pseudonym for p in store.patients()] == ["P-1", "P-2"]
+    store.close()
+    admin.dispose()
+
+
+def test_a_store_made_before_clip_times_is_upgraded_with_its_data(tmp_path):
+    from sqlalchemy import create_engine
+
+    from formcheck.store import open_store, save_analysis
+    from formcheck.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        upgrade(conn, "0001")
+        conn.exec_driver_sql("INSERT INTO patients (pseudonym, clips_opt_in, clip_folder, created_at) "
+                             f"VALUES ('P-old', 1, '{'a' * 32}', '2026-01-01 10:00:00')")
+    engine.dispose()
+    with open_store(url, tmp_path) as store:  # upgrades to head
+        assert store.find_patient("P-old").clips_opt_in
+        saved = save_analysis(three_reps(), None, patient="P-old", store=store)
+        assert [i.clip_start_s for i in store.session_detail(saved.session_id).sets[0].items] == [None] * 3

@@ -1,6 +1,6 @@
 """The Streamlit app without a browser: page logic through ``streamlit.testing.v1.AppTest``,
 the shared table/plot builders, upload checks, settings, and the live session holder fed
-frames directly (the webrtc widget itself is only exercised in tests/browser)."""
+frames directly (the camera widget itself is only exercised in tests/browser)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from formcheck.report import (
 )
 from formcheck.webapp import common
 from formcheck.webapp.analyse import UploadError, save_upload, sniff_container
-from formcheck.webapp.settings import AppSettings, SettingError, parse_ice_servers
+from formcheck.webapp.settings import AppSettings, SettingError
 from tests.conftest import media_clip
 
 ANALYSE_SCRIPT = "from formcheck.webapp.analyse import analyse_page\nanalyse_page()\n"
@@ -35,6 +35,14 @@ LIVE_SCRIPT = """
 from formcheck.webapp import live
 live.live_page(video_widget=lambda session, settings: False)
 """
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Each test's pages save into a store of its own (a SQLite file under tmp_path)."""
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -57,23 +65,6 @@ def errors(at) -> list[str]:
 
 
 # -- settings --------------------------------------------------------------------------------------
-def test_ice_servers_default_is_empty_so_it_works_offline():
-    assert AppSettings.from_env({}).rtc_configuration == {"iceServers": []}
-
-
-def test_ice_servers_from_json():
-    servers = parse_ice_servers('[{"urls": "turn:t.example:3478", "username": "u", "credential": "p",'
-                                ' "junk": 1}, {"urls": ["stun:s.example:3478"]}]')
-    assert servers == [{"urls": "turn:t.example:3478", "username": "u", "credential": "p"},
-                       {"urls": ["stun:s.example:3478"]}]
-
-
-@pytest.mark.parametrize("text", ["not json", '{"x": 1}', "[1]", '"stun:x"'])
-def test_bad_ice_servers_are_refused_with_the_variable_named(text):
-    with pytest.raises(SettingError, match="FORMCHECK_ICE_SERVERS"):
-        parse_ice_servers(text)
-
-
 @pytest.mark.parametrize("value", ["0", "-3", "lots"])
 def test_bad_upload_limit(value):
     with pytest.raises(SettingError, match="FORMCHECK_MAX_UPLOAD_MB"):
@@ -130,7 +121,8 @@ def test_analyse_page_starts_empty():
     assert "Choose a video file" in at.info[0].value
     assert "200 MB" in at.caption[0].value
     ids = at.selectbox(key="analyse_exercise").options
-    assert len(ids) == len(common.exercise_ids())
+    assert len(ids) == len(common.exercise_ids()) + 1
+    assert ids[0] == common.exercise_label("auto")  # recognition first: the default
 
 
 @pytest.mark.parametrize("name,content,message", [
@@ -291,14 +283,92 @@ def test_review_page_is_added_only_when_its_module_imports(monkeypatch):
 def test_app_script_runs(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from formcheck.webapp import live
+    from formcheck.webapp import APP_SCRIPT, live
 
-    monkeypatch.setattr(live, "webrtc_video", lambda session, settings: False)
-    monkeypatch.setattr(live.live_page, "__defaults__", (live.webrtc_video,))
-    at = AppTest.from_file(str(common.Path(__file__).resolve().parents[1] / "app.py"),
-                           default_timeout=120).run()
+    monkeypatch.setattr(live, "camera_widget", lambda session, settings: False)
+    monkeypatch.setattr(live.live_page, "__defaults__", (live.camera_widget,))
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=120).run()
     assert not at.exception
     assert at.title[0].value == "Live coaching"
+
+
+def test_app_serves_the_pages_and_the_live_frame_channel():
+    import importlib.util
+
+    from starlette.routing import WebSocketRoute
+
+    from formcheck.webapp import APP_SCRIPT
+    from formcheck.webapp.live_camera.channel import FrameChannel
+
+    spec = importlib.util.spec_from_file_location("formcheck_app", common.Path(__file__).resolve().parents[1] / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.app._script_path == APP_SCRIPT
+    [route] = module.app._user_routes
+    assert isinstance(route, WebSocketRoute) and route.path == "/_formcheck/live/frames"
+    assert isinstance(route.endpoint.__self__, FrameChannel)
+
+
+# -- the review page -----------------------------------------------------------------------------
+@pytest.mark.parametrize("value", [1000.0, float("nan"), float("inf"), 180.0])
+def test_review_page_refuses_an_unusable_limit(tmp_path, monkeypatch, value):
+    from formcheck.store import open_store
+
+    monkeypatch.setenv("FORMCHECK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FORMCHECK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FORMCHECK_REVIEW_PASSWORD", raising=False)
+    with open_store(None, tmp_path) as store:
+        store.add_patient("P-1")
+    at = app("from formcheck.webapp.review import review_page\nreview_page()").run()
+    key = "lim-P-1-anti_rotation-shoulder_dip"
+    assert (at.number_input(key=key).min, at.number_input(key=key).max) == (-180.0, 180.0)
+    at.number_input(key=key).set_value(value)
+    at.button(key="FormSubmitter:limits-P-1-anti_rotation-Save limits").click()
+    at.run()
+    assert not at.exception
+    if value == 180.0:  # the widget's bounds are inclusive, the store's are not: one line
+        assert errors(at) == ["anti_rotation shoulder_dip=180: a limit must be a finite number between "
+                              "-180 and 180 deg"]
+    with open_store(None, tmp_path) as store:
+        assert store.limits("P-1") == {}
+
+
+# -- the server ------------------------------------------------------------------------------------
+def test_the_server_sends_frame_and_content_policies(tmp_path):
+    """``streamlit run app.py`` serves the ``st.App`` of app.py, whose middleware adds the
+    headers to every response (the browser tests check that no page breaks them)."""
+    import os
+    import socket
+    import subprocess
+    import urllib.request
+
+    from tests.conftest import PYTHONPATH, REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "streamlit.log"
+    with open(log, "wb") as fh:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                   "--server.address", "127.0.0.1", "--server.headless", "true",
+                                   "--server.fileWatcherType", "none"],
+                                  cwd=REPO, env={**os.environ, "PYTHONPATH": PYTHONPATH}, stdout=fh,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while "You can now view" not in log.read_text(errors="replace"):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")
+            time.sleep(0.3)
+        for path in ("/", "/analyse", "/_stcore/health"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+                headers = response.headers
+            assert headers["X-Frame-Options"] == "SAMEORIGIN", path
+            policy = headers["Content-Security-Policy"]
+            assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy, path
+            assert "'sha256-" in policy and "unsafe-eval" not in policy
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 # -- the live page ---------------------------------------------------------------------------------
@@ -312,7 +382,7 @@ def test_live_page_shows_camera_placement_and_cautions(model_dir):
     text = " ".join(m.value for m in at.markdown)
     assert plank.camera in text
     assert all(c in at.warning[0].value for c in plank.cautions)
-    assert "Press **START**" in at.info[0].value
+    assert "Press **Start camera**" in at.info[0].value
 
 
 def test_live_page_pain_button_ends_the_set_with_advice(model_dir):
@@ -330,42 +400,53 @@ def test_live_page_pain_button_ends_the_set_with_advice(model_dir):
     assert session.pain_reported and session.report.complete is False
 
 
-def _video_frames(clip, n: int):
+def _camera_frames(clip, n: int):
+    """(RGB 640x360 image, capture time in epoch ms) for the first ``n`` frames of ``clip``."""
     with av.open(str(clip)) as container:
         for i, frame in enumerate(container.decode(video=0)):
             if i >= n:
                 return
-            yield frame.reformat(width=640, height=360)
+            yield frame.reformat(width=640, height=360).to_ndarray(format="rgb24"), 1.7e12 + frame.time * 1000
 
 
-def test_live_session_counts_a_hold_and_records_a_pain_stop(model_dir):
+def test_live_session_counts_a_hold_and_records_a_pain_stop(plank_live_session):
+    from formcheck.annotate import Text
     from formcheck.coach import PAIN_REASON
-    from formcheck.exercises import get_exercise
-    from formcheck.webapp.live import LiveSession
 
-    clip = media_clip("plank__kaiakol-004.mp4")
-    session = LiveSession(adaptive=False)
-    session.start(get_exercise("plank"))
-    try:
-        for frame in _video_frames(clip, 60):
-            out = session.process(frame)
-            assert (out.width, out.height) == (640, 360)
-            time.sleep(0.01)
-        status = session.status()
-        assert status.state == "running" and status.frames == 60
-        assert status.latest.has_person and status.latest.hold_s > 0.3
-        assert status.fps > 0 and status.latency_p50_ms > 0
-        report = session.end(pain=True)
-        assert report.input.kind == "camera" and report.frames_total == 60
-        assert report.complete is False and report.incomplete_reason == PAIN_REASON
-        assert len(report.holds) == 1
-        assert json.loads(report.model_dump_json())["exercise"] == "plank"
-        assert session.status().state == "stopped_pain"
-        after = session.process(next(_video_frames(clip, 1)))
-        assert after.width == 640  # a banner, no processing
-        assert session.status().frames == 60
-    finally:
-        session.close()
+    session = plank_live_session
+    frames = list(_camera_frames(media_clip("plank__kaiakol-004.mp4"), 60))
+    for image, captured in frames:
+        overlay = session.coach_frame(image, captured, (1280, 720))
+        assert overlay.send_side == 640 and "full model" in overlay.quality
+        assert any(isinstance(s, Text) and s.text.startswith("hold") for s in overlay.shapes)
+    status = session.status()
+    assert status.state == "running" and status.frames == 60
+    assert status.latest.has_person and status.latest.hold_s > 0.3
+    # the set's clock is the capture clock: 60 frames of a 30 fps clip are 2 s
+    assert status.latest.t_ms == round(frames[-1][1] - frames[0][1])
+    assert status.fps > 0 and status.latency_p50_ms > 0
+    assert session.coach_frame(image, captured - 100, (1280, 720)) is None  # older: dropped
+    report = session.end(pain=True)
+    assert report.input.kind == "camera" and report.frames_total == 60
+    assert report.complete is False and report.incomplete_reason == PAIN_REASON
+    assert len(report.holds) == 1
+    assert json.loads(report.model_dump_json())["exercise"] == "plank"
+    assert session.status().state == "stopped_pain"
+    after = session.coach_frame(image, captured + 100, (1280, 720))
+    assert [s.text for s in after.shapes if isinstance(s, Text)][0] == "Stopped: it hurts"
+    assert after.quality == "the set has ended, not coaching"
+    assert session.status().frames == 60  # a banner, no processing
+
+
+def test_live_session_keeps_capture_time_when_frames_drop(plank_live_session):
+    session = plank_live_session
+    kept = list(_camera_frames(media_clip("plank__kaiakol-004.mp4"), 90))[::3]  # a slow machine: 1 in 3
+    for image, captured in kept:
+        session.coach_frame(image, captured, (640, 360))
+    latest = session.status().latest
+    assert session.status().frames == len(kept)
+    assert latest.t_ms == round(kept[-1][1] - kept[0][1])
+    assert latest.hold_s == pytest.approx((kept[-1][1] - kept[0][1]) / 1000, abs=0.5)
 
 
 def test_idle_live_sessions_are_closed(model_dir):
@@ -375,8 +456,96 @@ def test_idle_live_sessions_are_closed(model_dir):
     registry = SessionRegistry(idle_s=60)
     session = registry.get("a", LiveSession)
     session.start(get_exercise("plank"))
+    assert registry.by_token(session.stream_token) is session
     assert registry.reap(now=session.last_active + 30) == 0
     assert registry.reap(now=session.last_active + 61) == 1
-    assert registry.find("a") is None
-    frame = av.VideoFrame.from_ndarray(np.zeros((360, 640, 3), np.uint8), format="rgb24")
-    assert session.process(frame).width == 640  # closed: frames pass through untouched
+    assert registry.find("a") is None and registry.by_token(session.stream_token) is None
+    overlay = session.coach_frame(np.zeros((360, 640, 3), np.uint8), 1.0, (640, 360))
+    assert overlay.shapes == []  # closed: nothing coached, nothing drawn
+
+
+# -- who the live set is for ---------------------------------------------------------------------
+def _store(data_dir):
+    from formcheck.store import open_store
+
+    return open_store(None, data_dir)
+
+
+def live_with_link(patient: str | None):
+    at = app(LIVE_SCRIPT)
+    if patient is not None:
+        at.query_params["patient"] = patient
+    return at.run()
+
+
+def captions(at) -> str:
+    """The captions' text as shown (Markdown escapes dropped)."""
+    return " ".join(c.value for c in at.caption).replace("\\", "")
+
+
+def test_without_a_patient_nothing_is_saved_and_no_exercise_is_guessed(data_dir):
+    at = live_with_link(None)
+    assert not at.exception
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    assert at.selectbox(key="live_exercise").value is None
+    assert any("Choose the exercise" in i.value for i in at.info)
+
+
+def test_the_link_opens_the_page_for_its_patient_on_their_last_exercise(data_dir, model_dir):
+    from formcheck.store import save_analysis
+    from tests.test_store import three_reps
+
+    with _store(data_dir) as store:
+        store.add_patient("P-017")
+        store.set_limit("P-017", "clamshell", "pelvis_rocking", 11.0)
+        save_analysis(three_reps(), None, patient="P-017", store=store)  # a clamshell set
+    at = live_with_link("P-017")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="live_patient").value == "P-017"
+    assert at.selectbox(key="live_exercise").value == "clamshell"
+    assert "P-017's own limits: No rocking 11 deg" in captions(at)
+    assert "Saving to P-017: 0 reps so far" in captions(at)
+    from formcheck.webapp.live import SESSIONS
+
+    session = SESSIONS.find(at.session_state["live_session_id"])
+    assert session.limits.values["pelvis_rocking"] == 11.0 and session.recording.patient == "P-017"
+
+
+def test_an_unknown_patient_in_the_link_is_offered_not_made(data_dir, model_dir):
+    at = live_with_link("P-new")
+    assert not at.exception
+    assert any("P-new" in w.value and "not in this computer's records" in w.value for w in at.warning)
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    with _store(data_dir) as store:
+        assert store.find_patient("P-new") is None
+    at.button(key="live_patient-create-linked").click().run()
+    assert at.selectbox(key="live_patient").value == "P-new"
+    with _store(data_dir) as store:
+        assert store.find_patient("P-new") is not None and not store.find_patient("P-new").clips_opt_in
+    at.selectbox(key="live_patient").select("Do not save").run()  # the link follows the choice
+    assert "patient" not in at.query_params
+    at.selectbox(key="live_patient").select("P-new").run()
+    assert at.query_params["patient"] in ("P-new", ["P-new"])
+
+
+@pytest.mark.parametrize("link", ["../../etc/passwd", "<script>x</script>", "x" * 65, "-rf"])
+def test_a_link_naming_no_pseudonym_is_refused(data_dir, link):
+    at = live_with_link(link)
+    assert not at.exception
+    assert any("not a pseudonym" in e for e in errors(at)), errors(at)
+    assert at.selectbox(key="live_patient").value == "Do not save"
+    with _store(data_dir) as store:
+        assert store.patients() == []
+    assert not any(p.name.startswith(("..", "<", "-")) for p in data_dir.rglob("*"))
+
+
+def test_a_store_that_cannot_be_reached_is_said_and_the_set_goes_on_unsaved(monkeypatch, model_dir):
+    monkeypatch.setenv("FORMCHECK_DATABASE_URL", "postgresql://formcheck@127.0.0.1:9/formcheck")
+    at = live_with_link("P-017")
+    assert not at.exception
+    assert any("Nothing can be saved" in w.value and "cannot open the session store" in w.value
+               for w in at.warning), [w.value for w in at.warning]
+    at.selectbox(key="live_exercise").select("plank").run()
+    assert not at.exception and not errors(at)
+    assert "Not saving: no patient chosen." in captions(at)
+    assert "Press **Start camera**" in at.info[0].value  # the set is ready, unsaved

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
 import importlib.metadata
 import itertools
 import os
@@ -40,6 +43,22 @@ from formcheck.video_writer import H264Writer
 
 #: Called as progress(frames_done, frames_expected or 0).
 Progress = Callable[[int, int], None]
+
+
+class StopRequest:
+    """Asks a running :func:`analyze` to stop after the frame it is on and keep what it has
+    done: the video is finished, the report written with ``complete: false`` and the reason,
+    and the call returns normally. Safe to set from a signal handler (``formcheck analyze``
+    sets it on SIGINT and SIGTERM)."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def request(self, reason: str) -> None:
+        """Ask to stop, ``reason`` being what the report says (``stopped by SIGTERM``); the
+        first reason given stands."""
+        if self.reason is None:
+            self.reason = reason
 
 REPORT_NAME = "report.json"
 FRAMES_NAME = "frames.csv"
@@ -110,7 +129,8 @@ def is_auto(exercise: str | Exercise) -> bool:
     return isinstance(exercise, str) and exercise.strip().lower() == AUTO
 
 
-def _recognition_notes(rec: Recognition, seconds: float) -> tuple[RecognitionRecord, list[str]]:
+def recognition_notes(rec: Recognition, seconds: float) -> tuple[RecognitionRecord, list[str]]:
+    """The report's record of a recognition over ``seconds``, and its warning when unsure."""
     record = RecognitionRecord(guessed=rec.exercise_id, confidence=rec.confidence,
                                alternatives=rec.alternatives, unsure=rec.unsure,
                                seconds_used=round(seconds, 2))
@@ -130,8 +150,19 @@ def _prepare_out(out_dir: str | os.PathLike[str]) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputError(f"cannot write to output folder {out}: {exc.strerror or exc}") from exc
+        raise OutputError(f"cannot write to output folder {out}: {_why_not_writable(out, exc)}") from exc
     return out
+
+
+def _why_not_writable(out: Path, exc: OSError) -> str:
+    """The cause, said about the folder that refused: the OS's own words for a path inside
+    /proc ("no such file or directory") send the user looking for the wrong thing."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if exc.errno == errno.ENOENT and existing is not None:
+        return f"{existing} does not take new files or folders (a system file system?)"
+    return exc.strerror or str(exc)
 
 
 def _read_ahead(items: Iterable, size: int = 8) -> Iterator:
@@ -141,20 +172,24 @@ def _read_ahead(items: Iterable, size: int = 8) -> Iterator:
     done = object()
     stop = threading.Event()
 
+    def put(entry: tuple) -> bool:
+        """Queue ``entry`` unless the consumer has stopped (False then)."""
+        while not stop.is_set():
+            try:
+                q.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put(("item", item), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(("item", item)):
                     return
-            q.put(("end", done))
+            put(("end", done))
         except BaseException as exc:  # handed to the consumer, which re-raises it
-            q.put(("error", exc))
+            put(("error", exc))
 
     thread = threading.Thread(target=produce, daemon=True)
     thread.start()
@@ -168,6 +203,8 @@ def _read_ahead(items: Iterable, size: int = 8) -> Iterator:
             yield value
     finally:
         stop.set()
+        # the producer may be decoding: it must be done before the caller closes the file
+        thread.join()
 
 
 class _BackgroundWriter:
@@ -221,14 +258,19 @@ def analyze(
     write_video: bool = True,
     save_landmarks: bool = False,
     progress: Progress | None = None,
+    on_start: Callable[[Exercise, EffectiveLimits], None] | None = None,
     on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
     on_rep: Callable[[RepReport | HoldReport], None] | None = None,
     clearance_confirmed: bool = False,
+    stop: StopRequest | None = None,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a recorded video.
 
-    ``on_rep`` is called with each rep or hold (as it will appear in the report) the moment it
-    is finished, e.g. to store it before the rest of the video is read.
+    Hooks, e.g. to store the set while it is analysed (:mod:`formcheck.recording`):
+    ``on_start(exercise, limits)`` once the exercise and its limits are settled (after
+    recognition with ``auto``), before any frame is judged; ``on_frame(video_frame, pose,
+    result)`` after each frame; ``on_rep`` with each rep or hold (as it will appear in the
+    report) the moment it is finished.
 
     Limits (:func:`formcheck.limits.effective_limits`): the exercise's defaults, then the
     settings file's, then the ``patient``'s own limits and caps, then ``limits`` (overrides);
@@ -240,8 +282,13 @@ def analyze(
     only with ``clearance_confirmed=True``, and the answer is recorded in the report.
 
     Writes ``report.json``, ``frames.csv`` and (``write_video``) ``annotated.mp4`` into
-    ``out_dir``. A run stopped part-way (Ctrl-C, a damaged file) still writes everything it has,
-    and the report says ``complete: false`` and why; ``KeyboardInterrupt`` is re-raised after.
+    ``out_dir``, so that the folder never mixes two runs: the report is replaced first by one
+    saying the run has not finished, the other files are written under temporary names and
+    moved into place at the end, and the report is written last. A run killed half-way leaves
+    that placeholder report (``complete: false``, saying so). A run stopped part-way (``stop``,
+    Ctrl-C, a damaged file) still writes everything it has, and the report says
+    ``complete: false`` and why; ``KeyboardInterrupt`` is re-raised after. A run that fails
+    (an error raised) leaves no report.
 
     Raises:
         InputError, ModelNotFoundError, ModelLoadError, UnknownExerciseError, OutputError,
@@ -252,15 +299,15 @@ def analyze(
     ex = None if auto else (get_exercise(exercise) if isinstance(exercise, str) else exercise)
     clearance = None if ex is None else require_clearance(ex, clearance_confirmed)
     chosen = None if ex is None else effective_limits(ex, settings, patient, limits)
-    out = _prepare_out(out_dir)
-    paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
-                            out / VIDEO_NAME if write_video else None,
-                            out / LANDMARKS_NAME if save_landmarks else None)
     with VideoFile(source) as video:
+        out = _prepare_out(out_dir)  # after the input is known good: a bad one leaves nothing behind
+        paths = AnalysisOutputs(out / REPORT_NAME, out / FRAMES_NAME,
+                                out / VIDEO_NAME if write_video else None,
+                                out / LANDMARKS_NAME if save_landmarks else None)
         info = video.info
         opts = pose_options(settings, model, segmentation=auto or ex.segmentation)
-        with PoseEstimator(opts) as estimator:
-            frames = _read_ahead(video.frames())
+        with PoseEstimator(opts) as estimator, contextlib.closing(_read_ahead(video.frames())) as decoded:
+            frames = decoded
 
             def pose_of(vf: VideoFrame) -> PoseFrame:
                 return estimator.process(vf.image, vf.t_ms)
@@ -268,13 +315,15 @@ def analyze(
             record, notes = None, []
             if auto:
                 frames, pose_of, rec, seconds = _recognise_start(frames, pose_of, lambda vf: vf.t_ms)
-                record, notes = _recognition_notes(rec, seconds)
+                record, notes = recognition_notes(rec, seconds)
                 ex = get_exercise(rec.exercise_id)
                 clearance = require_clearance(ex, clearance_confirmed)
                 chosen = effective_limits(ex, settings, patient, limits)
             analyzer = make_analyzer(ex, settings, chosen)
             if on_rep is not None:
                 report_each_result(analyzer, on_rep)
+            if on_start is not None:
+                on_start(ex, chosen)
             processing = processing_info(settings, chosen, estimator)
             input_info = InputInfo(kind="video", path=str(video.path), width=info.width,
                                    height=info.height, fps=round(info.fps, 3),
@@ -285,7 +334,7 @@ def analyze(
                 analyzer=analyzer, settings=settings, paths=paths, size=(info.width, info.height),
                 fps=info.fps, expected=info.frame_count, input_info=input_info,
                 processing=processing, progress=progress, on_frame=on_frame,
-                clearance=clearance, recognition=record, notes=notes,
+                clearance=clearance, recognition=record, notes=notes, stop=stop,
             )
     return report, paths
 
@@ -324,9 +373,11 @@ def analyze_landmarks(
     patient: PatientLimits | None = None,
     progress: Progress | None = None,
     clearance_confirmed: bool = False,
+    stop: StopRequest | None = None,
 ) -> tuple[SessionReport, AnalysisOutputs]:
     """Analyse a wide landmark CSV (see :mod:`formcheck.landmark_csv`) without video.
-    ``exercise="auto"``, limits and clearances work as in :func:`analyze`.
+    ``exercise="auto"``, limits, clearances, ``stop`` and the output folder work as in
+    :func:`analyze`.
 
     Raises:
         LandmarkFileError: the file is malformed or lacks landmarks the exercise needs.
@@ -338,7 +389,7 @@ def analyze_landmarks(
     record, notes = None, []
     if is_auto(exercise):
         frames, _, rec, seconds = _recognise_start(frames, lambda f: f, lambda f: f.t_ms)
-        record, notes = _recognition_notes(rec, seconds)
+        record, notes = recognition_notes(rec, seconds)
         exercise = rec.exercise_id
     ex = get_exercise(exercise) if isinstance(exercise, str) else exercise
     clearance = require_clearance(ex, clearance_confirmed)
@@ -355,7 +406,7 @@ def analyze_landmarks(
     report = _run(frames=indexed, pose_of=None, analyzer=analyzer, settings=settings, paths=paths,
                   size=(width, height), fps=fps, expected=0, input_info=input_info,
                   processing=processing, progress=progress, on_frame=None,
-                  clearance=clearance, recognition=record, notes=notes)
+                  clearance=clearance, recognition=record, notes=notes, stop=stop)
     return report, paths
 
 
@@ -367,11 +418,12 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
          size: tuple[int, int], fps: float, expected: int, input_info: InputInfo,
          processing: ProcessingInfo, progress: Progress | None, on_frame,
          clearance: ClearanceRecord | None = None, recognition: RecognitionRecord | None = None,
-         notes: list[str] | None = None) -> SessionReport:
+         notes: list[str] | None = None, stop: StopRequest | None = None) -> SessionReport:
     """The shared frame loop of :func:`analyze` and :func:`analyze_landmarks`.
 
     ``frames`` yields :class:`VideoFrame` (then ``pose_of`` turns each into a PoseFrame) or,
-    for landmark files, ``(index, PoseFrame)`` pairs with ``pose_of`` None.
+    for landmark files, ``(index, PoseFrame)`` pairs with ``pose_of`` None. The output folder
+    is claimed first and the report written last (:func:`_claim`).
     """
     smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
     annotate = video_annotator(analyzer.exercise, settings.min_visibility)
@@ -381,20 +433,21 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
     first_ms: int | None = None
     last_ms = 0
     done = 0
-    video = (H264Writer(paths.video, size[0], size[1], fps if np.isfinite(fps) and fps > 0 else 30.0,
-                        crf=VIDEO_CRF, preset=VIDEO_PRESET, threads=1)
-             if paths.video is not None and pose_of is not None else None)
-    landmarks = LandmarkCsvWriter(paths.landmarks_csv) if paths.landmarks_csv else None
-
-    def write_outputs(vf: VideoFrame, result: FrameResult) -> None:
-        if video is not None:
-            video.write(annotate(vf.image.copy(), result), vf.t_ms)
-
-    background = _BackgroundWriter(write_outputs) if video is not None else None
+    partial = _claim(paths, build_report(analyzer, input_info, processing, 0.0, [], _unfinished()))
+    video = landmarks = background = None
     try:
-        with FramesCsvWriter(paths.frames_csv, check_ids) as rows:
+        if partial.video is not None and pose_of is not None:
+            video = H264Writer(partial.video, size[0], size[1], fps if np.isfinite(fps) and fps > 0 else 30.0,
+                               crf=VIDEO_CRF, preset=VIDEO_PRESET, threads=1)
+            background = _BackgroundWriter(
+                lambda vf, result: video.write(annotate(vf.image.copy(), result), vf.t_ms))
+        landmarks = LandmarkCsvWriter(partial.landmarks_csv) if partial.landmarks_csv else None
+        with FramesCsvWriter(partial.frames_csv, check_ids) as rows:
             try:
                 for item in frames:
+                    if stop is not None and stop.reason is not None:
+                        incomplete = f"{stop.reason} after {done} frames"
+                        break
                     if pose_of is None:
                         index, raw = item
                         vf = None
@@ -417,17 +470,16 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
                         progress(done, expected)
             except DecodeInterrupted as exc:
                 incomplete = str(exc)
-            except KeyboardInterrupt as exc:
-                incomplete = f"stopped by the user after {done} frames"
+            except KeyboardInterrupt as exc:  # Ctrl-C, or a signal the caller turned into one
+                incomplete = f"stopped by {str(exc) or 'the user'} after {done} frames"
                 interrupted = exc
             analyzer.finish()
-    finally:
-        if background is not None:
-            background.close()
-        if video is not None:
-            video.close()
-        if landmarks is not None:
-            landmarks.close()
+        _close_writers(background, video, landmarks)
+        _publish(partial, paths)
+    except Exception:
+        _close_writers(background, video, landmarks, quietly=True)
+        _discard(partial)
+        raise
     duration = (last_ms - (first_ms or 0)) / 1000.0 + (1.0 / fps if fps and np.isfinite(fps) else 0.0)
     warnings: list[str] = list(notes or [])
     report = build_report(analyzer, input_info, processing, duration, warnings, incomplete)
@@ -437,3 +489,68 @@ def _run(*, frames, pose_of, analyzer: Analyzer, settings: Settings, paths: Anal
     if interrupted is not None:
         raise interrupted
     return report
+
+
+def _unfinished() -> str:
+    """The placeholder report's reason: what a folder left by a killed run says."""
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (f"not finished: the analysis started at {started} (process {os.getpid()}) was killed "
+            "or is still running; the other files here are partial or missing")
+
+
+def _partial(path: Path) -> Path:
+    """Where a run writes ``path`` until it has finished."""
+    return path.with_name(f".{path.name}.partial")
+
+
+def _claim(paths: AnalysisOutputs, placeholder: SessionReport) -> AnalysisOutputs:
+    """Claim the output folder for one run, so that it never mixes two runs: the report is
+    replaced first, by ``placeholder`` (saying the run has not finished), then what an earlier
+    run left under the other output names is removed. Returns the paths to write meanwhile
+    (``.<name>.partial``), which :func:`_publish` moves into place before the report is written
+    last. A run killed in between leaves the placeholder and partial files: the report says so.
+    """
+    placeholder.write(paths.report)
+    out = paths.report.parent
+    try:
+        for name in (FRAMES_NAME, VIDEO_NAME, LANDMARKS_NAME):
+            (out / name).unlink(missing_ok=True)
+            _partial(out / name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot replace the earlier results in {out}: {exc.strerror or exc}") from exc
+    return AnalysisOutputs(paths.report, _partial(paths.frames_csv),
+                           paths.video and _partial(paths.video),
+                           paths.landmarks_csv and _partial(paths.landmarks_csv))
+
+
+def _streams(outputs: AnalysisOutputs) -> list[Path]:
+    return [p for p in (outputs.frames_csv, outputs.video, outputs.landmarks_csv) if p is not None]
+
+
+def _publish(partial: AnalysisOutputs, paths: AnalysisOutputs) -> None:
+    try:
+        for tmp, final in zip(_streams(partial), _streams(paths)):
+            os.replace(tmp, final)
+    except OSError as exc:
+        raise OutputError(f"cannot write {paths.report.parent}: {exc.strerror or exc}") from exc
+
+
+def _discard(partial: AnalysisOutputs) -> None:
+    """After a run failed: no report (it would describe a run that did not happen) and no
+    partial files."""
+    for path in (partial.report, *_streams(partial)):
+        path.unlink(missing_ok=True)
+
+
+def _close_writers(background: _BackgroundWriter | None, video: H264Writer | None,
+                   landmarks: LandmarkCsvWriter | None, quietly: bool = False) -> None:
+    """Close the output writers in order (the video writer's thread first); ``quietly``: after
+    an error, which their own errors must not hide."""
+    for close in (background and background.close, video and video.close, landmarks and landmarks.close):
+        if not close:
+            continue
+        try:
+            close()
+        except Exception:
+            if not quietly:
+                raise

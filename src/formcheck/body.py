@@ -10,6 +10,7 @@ side facing the camera (larger mean visibility of shoulder, hip and knee), ``far
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -86,10 +87,11 @@ class Body:
     def near_side(self) -> str:
         """The side facing the camera: the one whose shoulder, hip and knee MediaPipe sees best."""
         vis = self.frame.visibility
-        score = {
-            s: np.nanmean([vis[side_landmark(s, p)] for p in ("shoulder", "hip", "knee")])
-            for s in SIDES
-        }
+        score = {}
+        for s in SIDES:
+            seen = [v for p in ("shoulder", "hip", "knee") if np.isfinite(v := vis[side_landmark(s, p)])]
+            # not np.nanmean: it warns when a side has no visible landmark at all
+            score[s] = sum(seen) / len(seen) if seen else math.nan
         left, right = score["left"], score["right"]
         if np.isfinite(left) and np.isfinite(right) and abs(left - right) > 1e-6:
             return "left" if left > right else "right"

@@ -19,6 +19,7 @@ import numpy as np
 
 from formcheck.errors import InputError
 from formcheck.frames import VideoFrame
+from formcheck.inputs import file_problem
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv", ".gif")
 
@@ -66,12 +67,9 @@ class VideoFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise InputError(f"{self.path}: no such file")
-        if self.path.is_dir():
-            raise InputError(f"{self.path}: is a folder, not a video file")
-        if self.path.stat().st_size == 0:
-            raise InputError(f"{self.path}: the file is empty (0 bytes)")
+        problem = file_problem(self.path)
+        if problem:
+            raise InputError(f"{self.path}: {problem}")
         try:
             self._container = av.open(str(self.path))
         except (av.error.FFmpegError, UnicodeDecodeError) as exc:

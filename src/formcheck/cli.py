@@ -6,7 +6,10 @@ user can cause prints a traceback.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -37,6 +40,29 @@ def _parse_limits(items: list[str]) -> dict[str, float]:
     return limits
 
 
+#: What a stopped analysis's report says for each signal that stops it.
+_STOP_REASONS = {signal.SIGINT: "stopped by the user (Ctrl-C)", signal.SIGTERM: "stopped by SIGTERM"}
+
+
+def _stop_on_signals(ctx: typer.Context, stop) -> list[int]:
+    """Until the command (``ctx``) ends, SIGINT (Ctrl-C) and SIGTERM (``timeout``, systemd,
+    ``docker stop``) ask ``stop`` (a :class:`formcheck.api.StopRequest`) to end the analysis
+    after the frame it is on, keeping what it did; a second signal stops at once
+    (KeyboardInterrupt). Returns the signals received, filled in as they come."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signum)
+        stop.request(_STOP_REASONS[signum])
+
+    if threading.current_thread() is threading.main_thread():  # only it may handle signals
+        previous = {s: signal.signal(s, handler) for s in _STOP_REASONS}
+        ctx.call_on_close(lambda: [signal.signal(s, h) for s, h in previous.items()])
+    return received
+
+
 def _settings(config: Optional[Path], variant: Optional[str]) -> Settings:
     settings = Settings.load(config)
     if variant:
@@ -64,6 +90,7 @@ class _Bar:
 
 @app.command()
 def analyze(
+    ctx: typer.Context,
     video: Annotated[Optional[Path], typer.Argument(help="video file (mp4/mov/avi/webm/mkv/gif)")] = None,
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")] = "pose_only",
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("formcheck-out"),
@@ -78,7 +105,8 @@ def analyze(
     no_video: Annotated[bool, typer.Option("--no-video", help="skip the annotated video")] = False,
     save_landmarks: Annotated[bool, typer.Option(help="also write landmarks.csv")] = False,
     cleared: Annotated[bool, typer.Option("--cleared", help="answer yes to the exercise's clearance question (deadlift: back pain-free now and lifting cleared by a clinician)")] = False,
-    save: Annotated[bool, typer.Option("--save", help="store the result for --patient (therapist review)")] = False,
+    save: Annotated[bool, typer.Option("--save", help="store each rep for --patient as it ends (therapist review); "
+                                                     "a re-run of the same video replaces what it stored")] = False,
     patient: Annotated[Optional[str], typer.Option("--patient", "-p", help="patient pseudonym: their own limits are used")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar or summary")] = False,
 ) -> None:
@@ -90,7 +118,9 @@ def analyze(
     if save and not patient:
         _fail("--save needs --patient PSEUDONYM")
     bar = _Bar(quiet, "analysing")
-    store = patient_limits = None
+    store = patient_limits = saved = None
+    stop = api.StopRequest()
+    signals = _stop_on_signals(ctx, stop)
     try:
         if patient:
             from formcheck.store import open_store
@@ -104,37 +134,49 @@ def analyze(
             report, paths = api.analyze_landmarks(landmarks, exercise, out, width=width, height=height,
                                                   fps=fps, settings=settings, limits=limits,
                                                   patient=patient_limits, progress=bar,
-                                                  clearance_confirmed=cleared)
+                                                  clearance_confirmed=cleared, stop=stop)
         elif video is None:
             _fail("give a video file, or --landmarks FILE.csv --width W --height H --fps F")
         else:
-            report, paths = api.analyze(video, exercise, out, settings=settings, model=model,
-                                        limits=limits, patient=patient_limits, write_video=not no_video,
-                                        save_landmarks=save_landmarks, progress=bar,
-                                        clearance_confirmed=cleared)
+            options = dict(settings=settings, model=model, limits=limits, write_video=not no_video,
+                           save_landmarks=save_landmarks, progress=bar, clearance_confirmed=cleared,
+                           stop=stop)
+            if save:
+                from formcheck.recording import record_analysis
+
+                report, paths, saved = record_analysis(video, exercise, out, patient=patient, store=store,
+                                                       **options)
+            else:
+                report, paths = api.analyze(video, exercise, out, patient=patient_limits, **options)
     except KeyboardInterrupt:
         bar.close()
-        _fail(f"interrupted; partial results (marked incomplete) are in {out}", 130)
+        kept = "; the reps finished so far are stored, the set marked interrupted" if save else ""
+        _fail(f"interrupted; partial results (marked incomplete) are in {out}{kept}", 130)
     except (FormcheckError, ValueError) as exc:
         bar.close()
         _fail(str(exc))
     bar.close()
-    if report.frames_with_person == 0:
+    if report.frames_with_person == 0 and not signals:
         _fail(str(NoPersonError(f"no person was found in any of the {report.frames_total} frames "
                                 f"of {report.input.path}: check the file shows someone doing the "
                                 "exercise, whole body in view")))
     if not quiet:
         typer.echo(summary_text(report))
         typer.echo(f"wrote {paths.report}, {paths.frames_csv}" + (f", {paths.video}" if paths.video else ""))
-    if save and store is not None:
+    if save and landmarks is not None and report.frames_with_person:  # read in moments: stored once done
         from formcheck.store import save_analysis
 
         try:
             saved = save_analysis(report, paths, patient=patient, store=store)
         except (FormcheckError, ValueError) as exc:
             _fail(f"analysis written to {out} but not saved: {exc}")
-        if not quiet:
-            typer.echo(f"saved as session {saved.session_id} of patient {patient}")
+    if saved is not None and not quiet:
+        replaced = f" (replacing session {saved.replaced}, saved from the same file)" if saved.replaced else ""
+        typer.echo(f"saved as session {saved.session_id} of patient {patient}{replaced}")
+    if signals and not report.complete:
+        kept = "; the reps finished so far are stored, the set marked interrupted" if saved is not None else ""
+        _fail(f"{report.incomplete_reason}; partial results (marked incomplete) are in {out}{kept}",
+              128 + signals[0])
     if not report.complete:
         typer.echo(f"formcheck: warning: incomplete: {report.incomplete_reason}", err=True)
         raise typer.Exit(1)
@@ -178,7 +220,7 @@ def exercises() -> None:
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
             typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
-                       f"{c.explain}; judged from: {', '.join(c.views)}")
+                       f"{c.explain}; judged from: {', '.join(c.views) or 'no view (unknown from every camera)'}")
             tol = c.tolerance
             if tol is not None:
                 unit = f" {tol.unit}" if tol.unit else ""
@@ -220,12 +262,64 @@ def live(
               "use `streamlit run app.py` instead")
 
 
+class _BatchProgress:
+    """The batch's bar: clips analysed of those to do, clips/s and ETA (tqdm's), with the clips
+    an earlier run settled and those failed beside it (settled clips stay out of the rate)."""
+
+    def __init__(self, quiet: bool) -> None:
+        from tqdm import tqdm
+
+        self._quiet = quiet
+        self._bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
+        self._skipped = self._failed = 0
+
+    def __call__(self, r, finished: int, total: int) -> None:
+        if r.resumed:
+            self._skipped += 1
+        else:
+            self._bar.update(1)
+        self._failed += r.status == "failed"
+        self._bar.total = total - self._skipped
+        self._bar.set_postfix_str(f"{self._skipped} already done, {self._failed} failed", refresh=False)
+        self._bar.refresh()
+        if r.status == "failed" and not self._quiet:
+            self._bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _batch_engine(engine: str, workers: Optional[int], address: Optional[str], cpus_per_clip: Optional[float]):
+    """The engine the options ask for, as a context manager."""
+    from formcheck.batch import LocalEngine
+
+    if engine == "local":
+        if address is not None or cpus_per_clip is not None:
+            _fail("--address and --cpus-per-clip are for --engine ray")
+        return contextlib.nullcontext(LocalEngine(workers or 1))
+    if engine != "ray":
+        _fail(f"--engine is local or ray, got {engine!r}")
+    if address is not None and workers is not None:
+        _fail("--workers does not apply with --address: the cluster's CPUs decide how many clips run at once")
+    try:
+        from formcheck.batch_ray import CPUS_PER_CLIP, RayEngine
+    except ImportError:
+        _fail('--engine ray needs Ray, which is not installed: pip install "formcheck[cluster]"')
+    try:
+        return RayEngine(address, workers, CPUS_PER_CLIP if cpus_per_clip is None else cpus_per_clip)
+    except ValueError as exc:
+        _fail(f"--cpus-per-clip: {exc}")
+
+
 @app.command()
 def batch(
     folder: Annotated[Path, typer.Argument(help="folder of video clips")],
     exercise: Annotated[str, typer.Option("--exercise", "-e", help="exercise id (see `formcheck exercises`)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one sub-folder per clip)")],
-    workers: Annotated[int, typer.Option("--workers", "-j", min=1, help="parallel processes")] = 1,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="clips at once on this machine (local: 1; a local Ray: every core)")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (this machine's processes) or ray")] = "local",
+    address: Annotated[Optional[str], typer.Option("--address", help="with --engine ray: HOST:PORT of a running Ray cluster's head (default: start a Ray on this machine)")] = None,
+    cpus_per_clip: Annotated[Optional[float], typer.Option("--cpus-per-clip", help="with --engine ray: CPUs each clip reserves (default 1)")] = None,
     save: Annotated[bool, typer.Option("--save", help="store each result as a session of --patient")] = False,
     patient: Annotated[Optional[str], typer.Option("--patient", "-p",
                                                    help="patient pseudonym (their own limits are used)")] = None,
@@ -239,22 +333,14 @@ def batch(
                                                      help="data folder for --save")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
-    """Analyse every clip in FOLDER in parallel. Re-running skips clips already done; a bad clip
-    is reported at the end and the rest go on (exit status 1 if any failed)."""
-    from tqdm import tqdm
-
-    from formcheck.batch import ClipResult, run_batch
+    """Analyse every clip in FOLDER in parallel, on this machine or on a Ray cluster. Re-running
+    skips clips already done; a bad clip is reported at the end and the rest go on (exit status
+    1 if any failed)."""
+    from formcheck.batch import run_batch
 
     if save and not patient:
         _fail("--save needs --patient PSEUDONYM")
-    bar = tqdm(desc="clips", unit="clip", disable=quiet, file=sys.stderr)
-
-    def on_result(r: ClipResult, n: int, total: int) -> None:
-        bar.total = total
-        bar.update(n - bar.n)
-        if r.status == "failed" and not quiet:
-            bar.write(f"failed: {Path(r.clip).name}", file=sys.stderr)
-
+    chosen = _batch_engine(engine, workers, address, cpus_per_clip)
     store = None
     try:
         settings = Settings.load(config)
@@ -262,16 +348,15 @@ def batch(
             from formcheck.store import open_store
 
             store = open_store(db, data_dir)
-        summary = run_batch(folder, exercise, out, workers=workers, settings=settings, model=model,
-                            write_video=not no_video, recursive=recursive, save=save, patient=patient,
-                            store=store, on_result=on_result)
+        with chosen as runner, contextlib.closing(_BatchProgress(quiet)) as progress:
+            summary = run_batch(folder, exercise, out, engine=runner, settings=settings, model=model,
+                                write_video=not no_video, recursive=recursive, save=save, patient=patient,
+                                store=store, on_result=progress)
     except (FormcheckError, ValueError) as exc:
-        bar.close()
         _fail(str(exc))
     finally:
         if store is not None:
             store.close()
-    bar.close()
     typer.echo(f"{len(summary.results)} clips in {summary.seconds:.1f}s: {summary.count('done')} analysed, "
                f"{summary.count('skipped')} already done, {len(summary.failed)} failed"
                + (f"; saved for {patient}" if save else "") + f"; results in {out}")
@@ -304,7 +389,14 @@ _register_optional_commands()
 
 
 def main() -> None:
+    # SIGTERM (timeout, systemd, docker stop) ends every command as Ctrl-C does; `analyze`
+    # turns both into a clean stop (see _stop_on_signals).
+    signal.signal(signal.SIGTERM, _interrupt)
     app()
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 if __name__ == "__main__":

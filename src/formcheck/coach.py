@@ -14,7 +14,7 @@ down (:data:`QUALITY_STEPS`): pose on a 480-pixel frame, then the lite model (if
 only before the set has begun, so one set is never measured by two models), then a 320-pixel
 frame. :meth:`LiveCoach.status` says which step is in use.
 
-Threads: one producer calls ``step`` or ``process`` (a camera loop, streamlit-webrtc's worker);
+Threads: one producer calls ``step`` or ``process`` (a camera loop, the live page's frame channel);
 ``finish`` and ``close`` may come from another thread and wait for the frame under way;
 ``status`` may be read from any thread at any time.
 """
@@ -33,19 +33,20 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from formcheck.annotate import live_annotator
-from formcheck.api import (is_auto, make_analyzer, pose_options, processing_info, report_each_result,
-                           require_clearance)
+from formcheck.annotate import Shape, live_annotator
+from formcheck.api import (AUTO_SECONDS, is_auto, make_analyzer, pose_options, processing_info,
+                           recognition_notes, report_each_result, require_clearance)
 from formcheck.config import Settings
 from formcheck.engine import FrameResult
 from formcheck.errors import ModelNotFoundError
-from formcheck.exercises import get_exercise
+from formcheck.exercises import all_exercises, get_exercise
 from formcheck.exercises.spec import Exercise
-from formcheck.frames import VideoFrame
-from formcheck.limits import PatientLimits, effective_limits
+from formcheck.frames import PoseFrame, VideoFrame
+from formcheck.limits import EffectiveLimits, PatientLimits, effective_limits
 from formcheck.models import resolve_model
 from formcheck.pose import PoseEstimator
-from formcheck.report import HoldReport, InputInfo, RepReport, SessionReport, build_report
+from formcheck.recognition import recognize
+from formcheck.report import HoldReport, InputInfo, RecognitionRecord, RepReport, SessionReport, build_report
 from formcheck.smoothing import make_smoother
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 QUALITY_STEPS: tuple[tuple[int | None, bool], ...] = ((None, False), (480, False), (480, True),
                                                       (320, True))
 PAIN_REASON = "stopped because it hurt (the user pressed 'It hurts - stop')"
+#: Coached while an ``auto`` set waits to be recognised: the pose is tracked, nothing judged.
+TRACKING_ONLY = "pose_only"
 PAIN_WARNING = "the user reported pain and stopped the set"
 
 
@@ -133,6 +136,7 @@ class CoachStatus:
         frame_size: (width, height) of the frames given.
         quality: the quality step in use, in words (model, pose resolution).
         quality_step: its index in :data:`QUALITY_STEPS` (0 = full quality).
+        recognising: an ``auto`` set is still in its first seconds, being recognised.
     """
 
     state: Literal["running", "ended", "stopped_pain"]
@@ -146,28 +150,39 @@ class CoachStatus:
     frame_size: tuple[int, int] = (0, 0)
     quality: str = ""
     quality_step: int = 0
+    recognising: bool = False
 
 
 class LiveCoach:
     """One live set of one exercise. Use as a context manager so the pose model is closed.
 
     Args:
-        exercise: id, alias or :class:`Exercise` (not ``auto``: recognition needs a recording).
+        exercise: id, alias or :class:`Exercise`, or ``auto``: the first
+            :data:`~formcheck.recognition.SECONDS` are tracked without checks, the exercise is
+            recognised from them (among those whose clearance is confirmed), and the set is
+            coached as that exercise from its first frame on (:attr:`recognition` says how sure;
+            the hooks start then).
         settings: formcheck's settings (pose model, smoothing, limits, cue timing).
         model: an explicit pose model file.
         limits: check id -> limit overrides; ``patient``: the patient's own limits and caps
             (merged as in :func:`formcheck.limits.effective_limits`).
-        clearance_confirmed: the answer to the exercise's clearance question (deadlift).
+        clearance_confirmed: the answer to the exercise's clearance question (deadlift); with
+            ``auto``, whether exercises that ask one may be recognised.
         adaptive: step down the quality when the machine cannot keep ``target_fps``.
         quality_step: the :data:`QUALITY_STEPS` step to start at (e.g. the one the previous
             set on this machine ended at).
-        on_rep: called with each rep or hold the moment it is finished, as the report will
-            show it (e.g. to store it at once); from the thread that calls ``step``.
+        on_start, on_frame, on_rep: the hooks of :func:`formcheck.api.analyze`, e.g. to store
+            the set as it happens (:class:`formcheck.recording.LiveRecording`):
+            ``on_start(exercise, limits)`` before the first frame; ``on_frame(video_frame,
+            pose, result)`` after each frame (the frame as given, undrawn); ``on_rep`` with each
+            rep or hold the moment it is finished, as the report will show it. They are called
+            from the thread that calls ``step`` while the coach holds its lock, so they must be
+            quick and must not call back into the coach.
         keep_s: keep the frames of the last ``keep_s`` seconds (:meth:`recent_frames`), e.g.
             to cut a clip of a flagged rep; 0 keeps none.
 
     Raises:
-        ValueError: ``exercise="auto"``, or limits naming checks the exercise lacks.
+        ValueError: limits naming checks the exercise lacks.
         UnknownExerciseError, ClearanceRequired, ModelNotFoundError, ModelLoadError.
     """
 
@@ -175,29 +190,31 @@ class LiveCoach:
                  model: str | os.PathLike[str] | None = None, limits: Mapping[str, float] | None = None,
                  patient: PatientLimits | None = None, clearance_confirmed: bool = False,
                  adaptive: bool = False, target_fps: float = 25.0, quality_step: int = 0,
+                 on_start: Callable[[Exercise, EffectiveLimits], None] | None = None,
+                 on_frame: Callable[[VideoFrame, PoseFrame, FrameResult], None] | None = None,
                  on_rep: Callable[[RepReport | HoldReport], None] | None = None,
                  keep_s: float = 0.0) -> None:
-        if is_auto(exercise):
-            raise ValueError("exercise recognition ('auto') needs a recording; choose the exercise for live coaching")
         if not 0 <= quality_step < len(QUALITY_STEPS):
             raise ValueError(f"quality_step must be 0-{len(QUALITY_STEPS) - 1}, got {quality_step}")
-        self.exercise = get_exercise(exercise) if isinstance(exercise, str) else exercise
+        auto = is_auto(exercise)
+        chosen = None if auto else get_exercise(exercise) if isinstance(exercise, str) else exercise
         self.settings = settings or Settings()
-        #: The clearance answer (exercises that need one), recorded in the set's report.
-        self.clearance = require_clearance(self.exercise, clearance_confirmed)
-        #: The limits in force and where each came from.
-        self.limits = effective_limits(self.exercise, self.settings, patient, limits)
-        self._analyzer = make_analyzer(self.exercise, self.settings, self.limits)
-        if on_rep is not None:
-            report_each_result(self._analyzer, on_rep)
-        self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
-        self._annotate = live_annotator(self.exercise, self.settings.min_visibility)
+        self._patient, self._overrides, self._cleared = patient, limits, clearance_confirmed
+        self._on_start, self._on_rep = on_start, on_rep
+        #: How an ``auto`` set's exercise was recognised (None before, or when it was named).
+        self.recognition: RecognitionRecord | None = None
+        self._recognition_warnings: list[str] = []
+        #: An ``auto`` set's first poses, until it is recognised (None when it is not waiting).
+        self._head: list[PoseFrame] | None = [] if auto else None
+        self._segmentation = auto or chosen.segmentation  # the exercise recognised may need the mask
+        self._begin(chosen or get_exercise(TRACKING_ONLY), announce=not auto)
         self._model = model
         self._adaptive = adaptive
         self._lite_ok = adaptive and model is None and lite_model_available()
         self._quality = quality_step
         self._estimator = self._new_estimator(QUALITY_STEPS[quality_step][1])
         self._pacer = Pacer(target_fps)
+        self._on_frame = on_frame
         self._keep_ms = keep_s * 1000.0
         self._recent: deque[VideoFrame] = deque()
         self._t0 = time.monotonic()
@@ -208,7 +225,39 @@ class LiveCoach:
         self._closed = False
         self._lock = threading.Lock()
         self._status = CoachStatus(state="running", exercise=self.exercise.id, kind=self.exercise.kind,
-                                   quality=self._quality_text(), quality_step=self._quality)
+                                   quality=self._quality_text(), quality_step=self._quality,
+                                   recognising=auto)
+        if not auto and on_start is not None:
+            on_start(self.exercise, self.limits)
+
+    def _begin(self, exercise: Exercise, announce: bool) -> None:
+        """Set up the set's exercise: clearance, limits, engine, smoothing, drawing; with
+        ``announce`` the ``on_rep`` hook is attached to the engine."""
+        self.exercise = exercise
+        #: The clearance answer (exercises that need one), recorded in the set's report.
+        self.clearance = require_clearance(exercise, self._cleared)
+        #: The limits in force and where each came from.
+        self.limits = effective_limits(exercise, self.settings, self._patient, self._overrides)
+        self._analyzer = make_analyzer(exercise, self.settings, self.limits)
+        if announce and self._on_rep is not None:
+            report_each_result(self._analyzer, self._on_rep)
+        self._smoother = make_smoother(self.settings.smoothing.name, **self.settings.smoothing.params())
+        self._annotate = live_annotator(exercise, self.settings.min_visibility)
+
+    def _recognise(self) -> FrameResult:
+        """Recognise the exercise from the poses so far, then coach them again as that exercise
+        (a rep begun in the first seconds counts); returns the latest frame's result."""
+        head, self._head = self._head, None
+        allowed = tuple(i for i, e in all_exercises().items() if self._cleared or not e.clearance)
+        rec = recognize(head, allowed)
+        self.recognition, self._recognition_warnings = recognition_notes(rec, (head[-1].t_ms - head[0].t_ms) / 1000)
+        self._begin(get_exercise(rec.exercise_id), announce=True)
+        if self._on_start is not None:
+            self._on_start(self.exercise, self.limits)
+        for pose in head:
+            result = self._analyzer.update(self._smoother(pose))
+        self._status = replace(self._status, exercise=self.exercise.id, kind=self.exercise.kind, recognising=False)
+        return result
 
     # -- per frame -------------------------------------------------------------------------------
     def step(self, image: np.ndarray, t_ms: int | None = None) -> FrameResult:
@@ -231,13 +280,15 @@ class LiveCoach:
         """:meth:`step`, and the frame drawn with the result (a copy, the size of ``image``)."""
         with self._lock:
             started = time.monotonic()
-            pose_input = self._pose_input(image)
-            result = self._run(pose_input, started, t_ms)
-            drawn = self._annotate(pose_input.copy() if pose_input is image else pose_input, result)
-            if drawn.shape != image.shape:
-                drawn = cv2.resize(drawn, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
-            self._done(started, drawn, result)
+            result = self._run(self._pose_input(image), started, t_ms)
+            drawn = self._annotate(image.copy(), result)
+            self._done(started, image, result)
             return drawn, result
+
+    def shapes(self, result: FrameResult, size: tuple[int, int]) -> list[Shape]:
+        """What :meth:`process` would draw for ``result`` on a picture of ``size`` (width,
+        height), as shapes (:mod:`formcheck.annotate`): for a page that draws them itself."""
+        return self._annotate.shapes(result, size)
 
     def status(self) -> CoachStatus:
         """The latest snapshot (safe from any thread)."""
@@ -245,8 +296,9 @@ class LiveCoach:
 
     def recent_frames(self) -> tuple[VideoFrame, ...]:
         """The frames of the last ``keep_s`` seconds, oldest first, with the times the coach
-        used: as :meth:`process` returned them (drawn) or as :meth:`step` was given them.
-        They are the arrays themselves, not copies."""
+        used, as they were given (undrawn, whether :meth:`process` or :meth:`step` coached
+        them: whoever cuts a clip draws it the same way either way). They are the arrays
+        themselves, not copies."""
         with self._lock:
             return tuple(self._recent)
 
@@ -264,20 +316,29 @@ class LiveCoach:
 
     def _run(self, image: np.ndarray, started: float, t_ms: int | None) -> FrameResult:
         t = int((started - self._t0) * 1000) if t_ms is None else int(t_ms)
-        result = self._analyzer.update(self._smoother(self._estimator.process(image, t)))
+        pose = self._estimator.process(image, t)
+        result = self._analyzer.update(self._smoother(pose))
+        if self._head is not None:
+            self._head.append(pose)
+            if pose.t_ms - self._head[0].t_ms >= AUTO_SECONDS * 1000:
+                result = self._recognise()
         self._first_ms = result.t_ms if self._first_ms is None else self._first_ms
         self._last_ms = result.t_ms
         return result
 
-    def _done(self, started: float, shown: np.ndarray, result: FrameResult) -> None:
-        """Bookkeeping after a frame: speed, the kept frames, the status, stepping down."""
+    def _done(self, started: float, image: np.ndarray, result: FrameResult) -> None:
+        """Bookkeeping after a frame: speed, the kept frames, the hook, the status, stepping
+        down."""
         now = time.monotonic()
         self._pacer.add(now, (now - started) * 1000.0)
+        frame = VideoFrame(self._pacer.frames - 1, result.t_ms, image)
         if self._keep_ms > 0:
-            self._recent.append(VideoFrame(self._pacer.frames - 1, result.t_ms, shown))
+            self._recent.append(frame)
             while self._recent[0].t_ms < result.t_ms - self._keep_ms:
                 self._recent.popleft()
-        h, w = shown.shape[:2]
+        if self._on_frame is not None and self._head is None:  # (an auto set: once recognised)
+            self._on_frame(frame, result.pose, result)
+        h, w = image.shape[:2]
         self._status = replace(
             self._status, frames=self._pacer.frames, latest=result, fps=self._pacer.fps(),
             latency_p50_ms=self._pacer.latency_ms(50), latency_p90_ms=self._pacer.latency_ms(90),
@@ -307,7 +368,7 @@ class LiveCoach:
         if lite and self._lite_ok:
             pose = pose.model_copy(update={"variant": "lite"})
         settings = self.settings.model_copy(update={"pose": pose})
-        return PoseEstimator(pose_options(settings, self._model, segmentation=self.exercise.segmentation))
+        return PoseEstimator(pose_options(settings, self._model, segmentation=self._segmentation))
 
     def _quality_text(self) -> str:
         limit = QUALITY_STEPS[self._quality][0]
@@ -350,13 +411,16 @@ class LiveCoach:
         w, h = self._status.frame_size
         input_info = InputInfo(kind="camera", width=w, height=h, fps=round(self._pacer.fps(), 2),
                                duration_s=round(duration, 3), frame_count=self._analyzer.frames_seen)
-        warnings = [PAIN_WARNING] if self._pain else []
+        warnings = [*self._recognition_warnings, *([PAIN_WARNING] if self._pain else [])]
+        if self._head is not None:
+            warnings.append("the set ended before the exercise was recognised: choose the exercise to be coached")
         if self._quality:
             warnings.append(f"the computer was too slow for full quality: {self._quality_text()}")
         report = build_report(self._analyzer, input_info,
                               processing_info(self.settings, self.limits, self._estimator),
                               duration, warnings, PAIN_REASON if self._pain else None)
         report.clearance = self.clearance
+        report.recognition = self.recognition
         return report
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from formcheck.config import Settings
-from formcheck.exercises.spec import CapKind, Exercise
+from formcheck.exercises.spec import CapKind, Check, Exercise
 
 LimitSource = Literal["default", "config", "patient", "cap", "override"]
 
@@ -52,10 +52,13 @@ def effective_limits(exercise: Exercise, settings: Settings | None = None,
                      patient: PatientLimits | None = None,
                      overrides: Mapping[str, float] | None = None) -> EffectiveLimits:
     """Merge defaults, the settings file, a patient's limits and caps, and overrides (see the
-    module docstring for the order).
+    module docstring for the order). Every value must be one its check accepts
+    (:meth:`Check.checked_limit <formcheck.exercises.spec.Check.checked_limit>`): a NaN, an
+    infinity or a limit past any value the metric can take would switch the check off.
 
     Raises:
-        ValueError: the settings file or ``overrides`` name a check the exercise does not have.
+        ValueError: the settings file or ``overrides`` name a check the exercise does not have,
+            or a limit or cap from any source is not one its check accepts (naming the source).
     """
     checks = {c.id: c for c in exercise.checks}
     values = {cid: c.limit for cid, c in checks.items()}
@@ -67,14 +70,28 @@ def effective_limits(exercise: Exercise, settings: Settings | None = None,
             raise ValueError(f"{exercise.id} has no check(s) {', '.join(unknown)}")
         for cid, value in given.items():
             if cid in checks:
-                values[cid], sources[cid] = float(value), source
+                values[cid], sources[cid] = _checked(checks[cid], value, source), source
 
     apply((settings or Settings()).limits.get(exercise.id, {}), "config", strict=True)
     if patient is not None:
         apply(patient.limits.get(exercise.id, {}), "patient", strict=False)
         for kind, cap in patient.caps.items():
             cid = exercise.caps.get(kind)
-            if cid is not None and cap < values[cid]:
+            if cid is not None and _checked(checks[cid], cap, "cap") < values[cid]:
                 values[cid], sources[cid] = float(cap), "cap"
     apply(overrides or {}, "override", strict=True)
     return EffectiveLimits(values, sources)
+
+
+#: How each source is named when one of its values is refused.
+_SOURCE_NAMES: dict[LimitSource, str] = {
+    "config": "settings file limits", "patient": "the patient's own limit",
+    "cap": "the patient's spinal cap", "override": "--limit",
+}
+
+
+def _checked(check: Check, value: object, source: LimitSource) -> float:
+    try:
+        return check.checked_limit(value)
+    except ValueError as exc:
+        raise ValueError(f"{_SOURCE_NAMES[source]} {exc}") from None

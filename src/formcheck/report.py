@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from formcheck.engine import Analyzer, FrameResult, HoldResult, RepResult
 from formcheck.errors import OutputError
 from formcheck.exercises.spec import Exercise
 from formcheck.limits import LimitSource
+from formcheck.spreadsheet import SpreadsheetSafeWriter
 
 #: A left/right difference above this share of the larger side is worth a therapist's look.
 ASYMMETRY_REVIEW_THRESHOLD = 0.20
@@ -185,12 +185,27 @@ class SessionReport(BaseModel):
     incomplete_reason: str | None = None
 
     def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the report atomically: a reader finds the old report or the whole new one."""
         path = Path(path)
         try:
-            path.write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            write_text_atomic(path, self.model_dump_json(indent=2) + "\n")
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         return path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, flush it to disk, then rename it over
+    ``path``: a reader (or a run killed half-way) sees the old file or the whole new one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _flag_details(result: RepResult | HoldResult, limits: dict[str, float]) -> list[FlagDetail]:
@@ -273,7 +288,13 @@ def side_comparison(reps: list[RepReport]) -> SideComparison | None:
 
 def build_report(analyzer: Analyzer, input_info: InputInfo, processing: ProcessingInfo,
                  duration_s: float, warnings: list[str], incomplete_reason: str | None) -> SessionReport:
+    """The report of a set as far as ``analyzer`` has seen it. ``complete`` is false when
+    ``incomplete_reason`` is given, and also when no person was seen at all: then nothing was
+    analysed, and the reason says so."""
     ex = analyzer.exercise
+    if incomplete_reason is None and analyzer.frames_with_person == 0:
+        incomplete_reason = (f"no person was found in any of the {analyzer.frames_seen} frames"
+                             if analyzer.frames_seen else "no frame could be read")
     limits = analyzer.limits
     reps = [rep_report(r, ex, limits) for r in analyzer.reps]
     holds = [hold_report(h, limits) for h in analyzer.holds]
@@ -327,7 +348,7 @@ class FramesCsvWriter:
             self._fh = open(self.path, "w", newline="", encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
-        self._writer = csv.writer(self._fh)
+        self._writer = SpreadsheetSafeWriter(self._fh)
         header = ["frame", "t_ms", "person_found", "phase", "signal", "rep_count", "hold_s"]
         for cid in check_ids:
             header += [cid, f"{cid}_state"]

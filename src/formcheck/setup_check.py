@@ -42,11 +42,12 @@ def assess_setup(body: Body, exercise: Exercise, margin: float = 0.02) -> SetupS
     xy = body.frame.xy
     needed = [side_landmark(s, p) for p in exercise.needs for s in ("left", "right")]
     pts = xy[needed]
+    pts = pts[np.isfinite(pts).all(axis=1)]  # unseen ones are not out of frame (and nanmin warns on none)
     lo_x, hi_x, lo_y, hi_y = margin * w, (1 - margin) * w, margin * h, (1 - margin) * h
-    out_left = np.nanmin(pts[:, 0]) < lo_x
-    out_right = np.nanmax(pts[:, 0]) > hi_x
-    out_top = np.nanmin(pts[:, 1]) < lo_y
-    out_bottom = np.nanmax(pts[:, 1]) > hi_y
+    out_left = bool((pts[:, 0] < lo_x).any())
+    out_right = bool((pts[:, 0] > hi_x).any())
+    out_top = bool((pts[:, 1] < lo_y).any())
+    out_bottom = bool((pts[:, 1] > hi_y).any())
     if out_left or out_right or out_top or out_bottom:
         edges = [n for n, o in (("left", out_left), ("right", out_right), ("top", out_top),
                                 ("bottom", out_bottom)) if o]

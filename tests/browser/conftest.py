@@ -1,13 +1,7 @@
 """Browser tests: the app served by Streamlit and driven by Debian's Chromium through Playwright,
-both inside one network namespace that has only loopback (no internet, like a laptop offline).
-
-How (``LIVE_TESTING.md`` in the shared folder has the background):
-
-- ``unshare -n`` starts ``launch_streamlit.py`` in a new network namespace, which brings ``lo``
-  up (as ``ip link set lo up``), patches aioice to offer 127.0.0.1 and preloads the model;
-- Chromium is started through a two-line wrapper that ``nsenter``s that namespace, so the
-  browser reaches the server on 127.0.0.1 while Playwright talks to it over a pipe;
-- the fake webcam is a y4m made at test time from a shared plank clip (never committed).
+both inside one network namespace that has only loopback (no internet, like a laptop offline):
+see ``harness.py``. The fake webcam is a y4m made at test time from a shared plank clip (never
+committed).
 
 Needs root (or CAP_SYS_ADMIN) for ``unshare -n``/``nsenter``, ``/usr/bin/chromium`` and the
 pose model; each missing piece skips with the reason. Screenshots go to ``$FORMCHECK_ARTIFACTS``
@@ -19,35 +13,19 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MEDIA, PYTHONPATH, REPO
+from tests.browser import harness
+from tests.browser.harness import CHROMIUM, CHROMIUM_FLAGS, Server, select  # noqa: F401  (for the test modules)
+from tests.conftest import MEDIA, REPO
 
-CHROMIUM = Path(os.environ.get("FORMCHECK_CHROMIUM", "/usr/bin/chromium"))
 LIVE_CLIP = "plank__kaiakol-004.mp4"
-SERVER_START_TIMEOUT_S = 90
-CHROMIUM_FLAGS = [
-    "--allow-loopback-in-peer-connection",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
+#: The camera widget's status line once frames are being coached (``frontend/camera.js``).
+COACHING = re.compile(r"^\d+ fps · frame-to-cue p90 \d+ ms · ")
 
 
 def artifacts_dir() -> Path:
@@ -56,91 +34,36 @@ def artifacts_dir() -> Path:
     return path
 
 
-def _why_not_runnable() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"{CHROMIUM} not found (CI: apt-get install chromium)"
-    for tool in ("unshare", "nsenter"):
-        if shutil.which(tool) is None:
-            return f"{tool} not found (Debian package util-linux)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright (Python package) is not installed"
-    try:
-        import streamlit_webrtc  # noqa: F401
-    except ImportError:
-        return "streamlit-webrtc is not installed"
-    probe = subprocess.run(["unshare", "-n", "--", "true"], capture_output=True, text=True, check=False)
-    if probe.returncode != 0:
-        return f"cannot make a network namespace (needs root): {probe.stderr.strip()}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser_ready(model_dir: Path) -> None:
-    reason = _why_not_runnable()
+    reason = harness.why_not_runnable()
     if reason:
         pytest.skip(reason)
-
-
-def _free_port() -> int:
-    # The namespace is empty, so any port works; pick one free here too to ease debugging.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.is_file() else ""
 
 
 @contextlib.contextmanager
 def streamlit_server(script: str, model_dir: Path, work: Path, log_name: str,
                      env: dict[str, str] | None = None, drop_env: tuple[str, ...] = ()) -> Iterator[Server]:
-    """Run ``streamlit run SCRIPT`` through ``launch_streamlit.py`` in its own loopback-only
-    network namespace; yields the :class:`Server` once it listens, stops it after, and keeps its
+    """:func:`harness.streamlit_server`, failing the test if it does not start, and keeping its
     log as an artefact named ``log_name``."""
-    log = work / "streamlit.log"
-    port = _free_port()
-    launcher = REPO / "tests" / "browser" / "launch_streamlit.py"
-    command = ["unshare", "-n", "--", sys.executable, str(launcher), "--loopback-up", script,
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    full_env = {**os.environ, "FORMCHECK_MODEL_DIR": str(model_dir), "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": PYTHONPATH, **(env or {})}
-    for name in ("FORMCHECK_ICE_SERVERS", *drop_env):
-        full_env.pop(name, None)
-    with open(log, "wb") as fh:
-        process = subprocess.Popen(command, cwd=REPO, env=full_env, stdout=fh, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while "You can now view your Streamlit app" not in server.log_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit did not start:\n{server.log_text()[-3000:]}")
-            time.sleep(0.3)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        (artifacts_dir() / log_name).write_text(server.log_text())
+        with harness.streamlit_server(script, model_dir, work, env, drop_env) as server:
+            try:
+                yield server
+            finally:
+                (artifacts_dir() / log_name).write_text(server.log_text())
+    except harness.ServerDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def app_server(browser_ready, tmp_path_factory, model_dir: Path):
-    """``streamlit run app.py`` inside a fresh network namespace; yields its URL."""
+    """``streamlit run app.py`` inside a fresh network namespace, saving into a store of its own;
+    yields its URL."""
     work = tmp_path_factory.mktemp("server")
-    with streamlit_server("app.py", model_dir, work, "streamlit.log") as server:
+    with streamlit_server("app.py", model_dir, work, "streamlit.log",
+                          env={"FORMCHECK_DATA_DIR": str(work / "data")},
+                          drop_env=("FORMCHECK_DATABASE_URL",)) as server:
         yield server
 
 
@@ -161,20 +84,27 @@ def browser(app_server: Server, fake_camera: Path, tmp_path_factory):
     time, and other browser test modules start their own."""
     from playwright.sync_api import sync_playwright
 
-    work = tmp_path_factory.mktemp("chromium")
-    wrapper = work / "chromium-in-netns"
-    wrapper.write_text("#!/bin/sh\n"
-                       f"exec nsenter --net=/proc/{app_server.process.pid}/ns/net -- {CHROMIUM} \"$@\"\n")
-    wrapper.chmod(0o755)
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(work / "profile"), executable_path=str(wrapper), headless=True,
-            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-video-capture={fake_camera}"],
-            permissions=["camera", "microphone"], viewport={"width": 1280, "height": 1200},
-        )
-        context.set_default_timeout(30_000)
+    with sync_playwright() as pw, harness.chromium(pw, app_server, tmp_path_factory.mktemp("chromium"),
+                                                   camera=fake_camera) as context:
         yield context
-        context.close()
+
+
+def camera(page):
+    """The live page's camera widget (its iframe)."""
+    return page.frame_locator("iframe[title*='live_camera']")
+
+
+def start_camera(page, server: Server, timeout_s: float = 90) -> None:
+    """Press the camera widget's Start camera and wait until its status line says frames are
+    being coached (``N fps · frame-to-cue p90 M ms · ...``)."""
+    widget = camera(page)
+    widget.get_by_role("button", name="Start camera").click(timeout=60_000)
+    status = widget.locator("#status")
+    deadline = time.monotonic() + timeout_s
+    while not COACHING.match(status.inner_text()):
+        assert time.monotonic() < deadline, (f"no frame coached; the widget says {status.inner_text()!r}\n"
+                                             + server.log_text()[-3000:])
+        time.sleep(0.5)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -3,6 +3,9 @@
 Chromium's ``--use-file-for-fake-video-capture`` loops the file at the rate in its header, so
 frames are resampled by timestamp to a steady rate (a GIF's own rate can be 4-5 fps) and
 letterboxed to the size asked for. About 10 MB per second at 640x360: write it to a temp dir.
+
+``numbered=True`` writes each frame's number into it (:func:`stamp_number`), so a page can tell
+which camera frame it is looking at (``benchmarks/live_browser.py`` times frames that way).
 """
 
 from __future__ import annotations
@@ -24,8 +27,24 @@ def _letterbox(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return canvas
 
 
+#: The frame-number code: 16 cells of 8x8 px along the bottom edge, right-aligned, white for 1;
+#: bits 0-11 the frame number (mod 4096), bits 12-15 a check, ``(number * 7 + 3) % 16``.
+CODE_CELL, CODE_BITS = 8, 16
+
+
+def stamp_number(image: np.ndarray, number: int) -> np.ndarray:
+    """``image`` with ``number`` written in the frame-number code (in place; returned)."""
+    number %= 4096
+    code = number | ((number * 7 + 3) % 16) << 12
+    h, w = image.shape[:2]
+    left = w - CODE_BITS * CODE_CELL
+    for bit in range(CODE_BITS):
+        image[h - CODE_CELL:, left + bit * CODE_CELL:left + (bit + 1) * CODE_CELL] = 255 if code >> bit & 1 else 0
+    return image
+
+
 def make_y4m(source: str | Path, dest: str | Path, width: int = 640, height: int = 360,
-             fps: int = 30, max_s: float | None = None) -> Path:
+             fps: int = 30, max_s: float | None = None, numbered: bool = False) -> Path:
     """Write ``source`` as a ``width`` x ``height`` y4m at ``fps``; returns ``dest``."""
     dest = Path(dest)
     with av.open(str(source)) as container:
@@ -44,6 +63,8 @@ def make_y4m(source: str | Path, dest: str | Path, width: int = 640, height: int
         for i in range(n_out):
             k = int(np.searchsorted(times, i / fps, side="right") - 1)
             rgb = _letterbox(frames[max(k, 0)][1], width, height)
+            if numbered:
+                stamp_number(rgb, i)
             yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
             out.write(b"FRAME\n")
             out.write(yuv.to_ndarray().tobytes())

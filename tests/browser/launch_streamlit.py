@@ -5,9 +5,10 @@ Runs Streamlit's own CLI in this process after the preparations the offline brow
 
 - ``--loopback-up``: bring up ``lo`` first (what ``ip link set lo up`` does), for a process
   started by ``unshare -n``;
-- aioice never offers 127.0.0.1 as an ICE candidate, so inside a network namespace that has
-  only loopback the WebRTC stream could not connect; ``aioice.ice.get_host_addresses`` is
-  replaced by one returning ``["127.0.0.1"]``.
+- for the streamlit-webrtc baseline of ``benchmarks/live_browser.py`` only (the app has no
+  WebRTC): aioice never offers 127.0.0.1 as an ICE candidate, so inside a network namespace
+  that has only loopback the WebRTC stream could not connect; ``aioice.ice.get_host_addresses``
+  is replaced by one returning ``["127.0.0.1"]`` when aioice is installed.
 - the pose model is loaded once before the server starts, so the first page to connect does
   not wait for MediaPipe's start-up.
 
@@ -34,7 +35,12 @@ def loopback_up() -> None:
 
 
 def patch_aioice() -> None:
-    import aioice.ice
+    """For the streamlit-webrtc baseline of ``benchmarks/live_browser.py`` (the dev extra); the
+    app itself has no WebRTC, so without aioice there is nothing to patch."""
+    try:
+        import aioice.ice
+    except ImportError:
+        return
 
     def loopback_only(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:
         return ["127.0.0.1"] if use_ipv4 else []

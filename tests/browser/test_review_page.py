@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, Server, artifacts_dir, streamlit_server
+from tests.browser import harness
+from tests.browser.conftest import Server, artifacts_dir, streamlit_server
 from tests.test_store import _outputs, synthetic_video, three_reps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -57,18 +58,9 @@ def review_server(browser_ready, review_data: Path, tmp_path_factory, model_dir:
 def review_browser(review_server: Server, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    work = tmp_path_factory.mktemp("review-chromium")
-    wrapper = work / "chromium-in-netns"
-    wrapper.write_text("#!/bin/sh\n"
-                       f"exec nsenter --net=/proc/{review_server.process.pid}/ns/net -- {CHROMIUM} \"$@\"\n")
-    wrapper.chmod(0o755)
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(work / "profile"), executable_path=str(wrapper), headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 1600})
-        context.set_default_timeout(30_000)
+    with sync_playwright() as pw, harness.chromium(pw, review_server, tmp_path_factory.mktemp("review-chromium"),
+                                                   viewport=(1280, 1600)) as context:
         yield context
-        context.close()
 
 
 def test_play_a_flagged_clip_overrule_it_and_find_it_stored(review_browser, review_server, review_data):

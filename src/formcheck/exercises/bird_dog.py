@@ -150,7 +150,7 @@ EXERCISE = Exercise(
                   why="Guides: the torso stays parallel to the floor; tipping 15 degrees is a "
                       "weight shift onto the hands or knees.")),
         Check(id="limb_above_torso", title="Reach out, not up", metric=limb_above_level,
-              unit="deg", limit=20.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3,
+              unit="deg", limit=22.0, flag_when="above", hysteresis=4.0, min_duration_s=0.3,
               priority=2, applies="top",
               cue="Reach long, not high: arm and leg level with your back.",
               explain="reaching arm or leg raised above horizontal",
@@ -172,8 +172,7 @@ EXERCISE = Exercise(
               limit=8.0, flag_when="above", hysteresis=2.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True, views=(),
               cue="Keep your hips level: do not let one side drop.",
-              explain="hip line tilting from the start of the rep; judged from no view (see "
-                      "cannot_see)",
+              explain="hip line tilting from the start of the rep (see the exercise's cannot_see)",
               tolerance=Tolerance(
                   measure="degrees the pelvis rolls toward the lifted leg since the rep started",
                   unit="deg", must_pass=5.0, must_catch=15.0,

@@ -6,8 +6,13 @@ midpoints, signed past a straight line): about 125-145 degrees lying, 170-180 at
 shared clips.
 
 - ``over_arch``: at the top, how far the hips are pushed *above* the shoulder-knee line. Past a
-  straight line the lift comes from the low back arching. The clips top out at 0-6 degrees,
-  the rendered one at up to 16, so the limit is 20.
+  straight line the lift comes from the low back arching. Side view only: from an oblique
+  camera the line foreshortens and the metric is mostly missing on renders. The limit (8
+  measured degrees) is calibrated on renders against its tolerance (pass 5, catch 12 true):
+  on the mannequin a true 5 reads at most 5.9 and a true 12 at least 9.7, and correct real
+  bridges in the shared clips top out at 4-6; the MakeHuman bodies read 6-10 degrees higher
+  (a correct heavy body's bridge reads 10-16), which this limit flags
+  (``docs/benchmarks/calibration.md``).
 - ``knees_track`` (front view from the feet only): knees caving in or bowing out.
 - ``pelvis_level`` (front view only): the single-leg variant's hip line tilting since the rep
   began. Side-on, the two hips overlap and this cannot be seen.
@@ -79,9 +84,9 @@ EXERCISE = Exercise(
                          side_of=lifted_leg, min_rep_s=0.6, top_band=6.0, min_lift_s=0.25,
                          range_label="hip extension"),
     checks=(
-        Check(id="over_arch", title="No over-arching", metric=over_arch, unit="deg", limit=20.0,
-              flag_when="above", hysteresis=4.0, min_duration_s=0.3, priority=1, applies="top",
-              views=("side", "oblique"),
+        Check(id="over_arch", title="No over-arching", metric=over_arch, unit="deg", limit=8.0,
+              flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="top",
+              views=("side",),
               cue="Stop when shoulders, hips and knees make a line; do not arch your back.",
               explain="hips pushed above the shoulder-knee line at the top",
               tolerance=Tolerance(

@@ -29,6 +29,17 @@ CapKind = Literal["flexion", "extension"]
 #: e.g. the traced back outline.
 Overlay = Callable[[Body], "np.ndarray"]
 
+#: The limits a check may be given, by its unit: strictly between low and high. A limit at or
+#: past them never flags or always flags, which switches the check off as surely as NaN would:
+#: no angle is past 180 degrees (so none is "above 180"), no distance on a body is 3 torso
+#: lengths. ``""``: a yes (1) / no (0) reading. A check whose unit is not here declares its own
+#: (``Check.limit_range``).
+LIMIT_RANGES: Mapping[str, tuple[float, float]] = {
+    "deg": (-180.0, 180.0),
+    "ratio": (-3.0, 3.0),
+    "": (0.0, 1.0),
+}
+
 
 #: Tempo (rushing), in true seconds from the rep's start to the top: a steady 0.6-1.5 s lift or
 #: reach must pass and one under 0.3 s must be caught (the guides' "slow and controlled"); a lift
@@ -103,6 +114,8 @@ class Check:
         stage: for reps made of named stages (:class:`PhasedRepCounting`), the stage in which
             the check is evaluated (``squat``, ``row``); None = any stage.
         tolerance: the true sizes the check must catch and must pass (:class:`Tolerance`).
+        limit_range: the limits a therapist may set, strictly between (low, high); None: its
+            unit's (:data:`LIMIT_RANGES`). Only for a check whose unit's range is wrong for it.
     """
 
     id: str
@@ -122,6 +135,36 @@ class Check:
     views: tuple[View, ...] = ("side", "front", "oblique")
     stage: str | None = None
     tolerance: Tolerance | None = None
+    limit_range: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.limit_range is None and self.unit not in LIMIT_RANGES:
+            raise ValueError(f"check {self.id}: no limit range for unit {self.unit!r}: give limit_range=(low, high)")
+        self.checked_limit(self.limit)
+
+    @property
+    def allowed_limits(self) -> tuple[float, float]:
+        """The bounds a limit of this check must lie strictly between (:data:`LIMIT_RANGES`)."""
+        return self.limit_range or LIMIT_RANGES[self.unit]
+
+    def checked_limit(self, value: object) -> float:
+        """``value`` as a limit of this check: every limit, from any source, passes here.
+
+        Raises:
+            ValueError: not a finite number inside :attr:`allowed_limits`, in one line naming
+                the check (callers put where the value came from in front).
+        """
+        low, high = self.allowed_limits
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number, shown = math.nan, repr(value)
+        else:
+            shown = f"{number:g}"
+        if not low < number < high:  # False for NaN too
+            unit = f" {self.unit}" if self.unit else ""
+            raise ValueError(f"{self.id}={shown}: a limit must be a finite number between {low:g} and {high:g}{unit}")
+        return number
 
     def past_limit(self, value: float, limit: float) -> float:
         """How far ``value`` is past ``limit`` in the flagging direction (negative = inside)."""

@@ -120,7 +120,8 @@ def export_session(
             if csv:
                 written.append(write_reps_csv(d, out / f"session-{d.summary.id}-reps.csv"))
             if pdf:
-                written.append(write_session_pdf(d, out / f"session-{d.summary.id}.pdf"))
+                written.append(write_session_pdf(d, out / f"session-{d.summary.id}.pdf",
+                                                 store.progress(d.summary.patient)))
         except OSError as exc:
             _fail(f"cannot write to {out}: {exc.strerror or exc}")
         typer.echo("wrote " + ", ".join(str(p) for p in written))

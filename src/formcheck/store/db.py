@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload, sessionmaker
 
@@ -54,10 +54,20 @@ from formcheck.store.records import (
 STALE_AFTER = dt.timedelta(minutes=30)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: A new pseudonym: letters (any language) and digits, with spaces, dots, dashes and
+#: underscores inside; nothing a shell, a path or a page's markup could read as syntax.
+_PSEUDONYM = re.compile(rf"[^\W_](?:[\w .-]{{0,{m.PSEUDONYM_MAX - 2}}}[^\W_])?")
+#: Seconds to wait for a database server to answer a connection (PostgreSQL).
+CONNECT_TIMEOUT_S = 10
 
 
 class StoreError(FormcheckError):
     """The store cannot be opened, or a request names something that is not there."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or used right now (a server down, a SQLite file locked by
+    another program for longer than the busy timeout); what was stored before is intact."""
 
 
 def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None = None, *,
@@ -78,13 +88,17 @@ def open_store(url: str | None = None, data_dir_: str | os.PathLike[str] | None 
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
         try:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Made here, readable by its owner only (SQLite would follow the umask: 0644); its
+            # -wal and -shm files take the database file's mode.
+            os.close(os.open(u.database, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {u.database}: {exc.strerror or exc}") from exc
+            raise StoreError(f"cannot create {u.database}: {exc.strerror or exc}") from exc
     try:
         engine = _engine(full_url)
         with engine.begin() as conn:
+            _migration_lock(conn)
             upgrade(conn)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StoreUnavailable) as exc:
         shown = make_url(full_url).render_as_string(hide_password=True)
         raise StoreError(f"cannot open the session store at {shown}: {exc.__class__.__name__}: "
                          f"{str(exc).splitlines()[0][:200]}") from exc
@@ -108,8 +122,38 @@ def _engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        return engine
-    return create_engine(u, pool_pre_ping=True)
+    elif u.get_backend_name() == "postgresql":
+        engine = create_engine(u, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    else:
+        engine = create_engine(u, pool_pre_ping=True)
+    event.listen(engine, "handle_error", _unavailable)
+    return engine
+
+
+#: SQLite reports everything as an OperationalError; these ones mean the file cannot be used now.
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "disk is full", "readonly")
+
+
+def _unavailable(context) -> None:
+    """SQLAlchemy's error hook: a database that cannot be reached or is locked becomes
+    :class:`StoreUnavailable` with the driver's first line, so callers need not know SQLAlchemy
+    (other errors, e.g. a broken constraint, stay as they are: they are bugs)."""
+    if not isinstance(context.sqlalchemy_exception, (OperationalError, InterfaceError)):
+        return
+    first = (str(context.original_exception).strip().splitlines() or ["no answer"])[0][:200]
+    if context.dialect.name == "sqlite" and not any(w in first.lower() for w in _SQLITE_UNAVAILABLE):
+        return
+    raise StoreUnavailable(f"the session store is unavailable: {first}") from context.original_exception
+
+
+def _migration_lock(conn) -> None:
+    """Let one process at a time migrate the database (two opening a new store at once would
+    both create the tables); the lock ends with the transaction."""
+    backend = conn.dialect.name
+    if backend == "sqlite":
+        conn.exec_driver_sql("BEGIN EXCLUSIVE")
+    elif backend == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(43110726)")  # any fixed number: formcheck's
 
 
 def owner_id() -> str:
@@ -155,6 +199,22 @@ def clean_text(value: str | None, limit: int, what: str, required: bool = False)
     return text
 
 
+def check_pseudonym(value: str) -> str:
+    """A new patient's pseudonym, stripped: 1 to :data:`~formcheck.store.models.PSEUDONYM_MAX`
+    letters or digits, with spaces, ``.``, ``-`` or ``_`` between them. It only ever names a
+    row: clip folders are random.
+
+    Raises:
+        ValueError: saying what a pseudonym may be.
+    """
+    text = str(value).strip()
+    if not _PSEUDONYM.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValueError(f"{shown!r} is not a pseudonym: use 1 to {m.PSEUDONYM_MAX} letters or digits, "
+                         "with spaces, dots, dashes or underscores between them (no real names)")
+    return text
+
+
 def _aware(t: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands back naive datetimes: they were stored as UTC."""
     if t is None:
@@ -189,8 +249,16 @@ class Store:
 
     # -- patients ---------------------------------------------------------------------------
     def add_patient(self, pseudonym: str, clips_opt_in: bool = False) -> PatientInfo:
-        """Create a patient (or return the existing one with that pseudonym)."""
-        name = clean_text(pseudonym, m.PSEUDONYM_MAX, "pseudonym", required=True)
+        """Create a patient (or return the existing one with that pseudonym).
+
+        Raises:
+            ValueError: not a pseudonym (:func:`check_pseudonym`).
+        """
+        with self.session() as s:
+            found = s.scalar(select(m.Patient).where(m.Patient.pseudonym == str(pseudonym).strip()))
+            if found is not None:  # named before the rules were this strict: still theirs
+                return _patient(found)
+        name = check_pseudonym(pseudonym)
         with self.session() as s, s.begin():
             p = s.scalar(select(m.Patient).where(m.Patient.pseudonym == name))
             if p is None:
@@ -203,6 +271,19 @@ class Store:
         """Raises: StoreError when there is no such patient."""
         with self.session() as s:
             return _patient(self._patient_row(s, pseudonym))
+
+    def find_patient(self, pseudonym: str) -> PatientInfo | None:
+        """The patient with this pseudonym, or None."""
+        with self.session() as s:
+            p = s.scalar(select(m.Patient).where(m.Patient.pseudonym == str(pseudonym).strip()))
+            return _patient(p) if p is not None else None
+
+    def latest_exercise(self, pseudonym: str) -> str | None:
+        """The exercise of the patient's most recent set (None without one)."""
+        with self.session() as s:
+            return s.scalar(select(m.ExerciseSet.exercise).join(m.Session).join(m.Patient)
+                            .where(m.Patient.pseudonym == str(pseudonym).strip())
+                            .order_by(m.ExerciseSet.started_at.desc(), m.ExerciseSet.id.desc()).limit(1))
 
     def patients(self) -> list[PatientInfo]:
         with self.session() as s:
@@ -251,13 +332,18 @@ class Store:
         """Set (or with ``value`` None, clear) a patient's own limit for one check.
 
         Raises:
-            ValueError: unknown exercise or check, or a value that is not a finite number.
+            ValueError: unknown exercise or check, or a value the check does not accept
+                (:meth:`formcheck.exercises.spec.Check.checked_limit`).
         """
         ex = get_exercise(exercise)
-        if check_id not in {c.id for c in ex.checks}:
+        checks = {c.id: c for c in ex.checks}
+        if check_id not in checks:
             raise ValueError(f"{ex.id} has no check {check_id!r}")
-        if value is not None and not math.isfinite(float(value)):
-            raise ValueError("a limit must be a finite number")
+        if value is not None:
+            try:
+                value = checks[check_id].checked_limit(value)
+            except ValueError as exc:
+                raise ValueError(f"{ex.id} {exc}") from None
         by = clean_text(set_by, m.NAME_MAX, "therapist name")
         with self.session() as s, s.begin():
             p = self._patient_row(s, pseudonym)
@@ -504,7 +590,8 @@ class Store:
         return ItemRecord(kind=kind, id=row.id, set_id=row.set_id, index=row.index, start_s=row.start_s,
                           end_s=row.end_s, metrics=dict(row.metrics or {}), flags=tuple(row.flags or ()),
                           flag_details=tuple(row.flag_details or ()), score=row.score, series=row.series,
-                          clip=self.clip_path(folder, row.clip_name), reviews=reviews,
+                          clip=self.clip_path(folder, row.clip_name), clip_start_s=row.clip_start_s,
+                          reviews=reviews,
                           verdicts=_latest_verdicts(row.reviews), **extra)
 
     def progress(self, pseudonym: str) -> list[ProgressPoint]:
@@ -523,16 +610,26 @@ class Store:
             sess = s.get(m.Session, int(session_id))
             if sess is None:
                 raise StoreError(f"no session with id {session_id}")
-            folder = sess.patient.clip_folder
-            names = [i.clip_name for st in sess.sets for i in (*st.reps, *st.holds) if i.clip_name]
-            s.delete(sess)
-        removed = 0
-        for name in names:
-            path = self.clip_path(folder, name)
-            if path is not None:
-                path.unlink()
-                removed += 1
-        return removed
+            clips = self._drop_session(s, sess)
+        return remove_files(clips)
+
+    def _drop_session(self, s: OrmSession, sess: m.Session) -> list[Path]:
+        """Delete a session's rows in the transaction ``s``; returns its clip files, for the
+        caller to remove once that transaction has committed."""
+        folder = sess.patient.clip_folder
+        paths = [self.clip_path(folder, i.clip_name) for st in sess.sets for i in (*st.reps, *st.holds)]
+        s.delete(sess)
+        return [p for p in paths if p is not None]
+
+
+def remove_files(paths: list[Path]) -> int:
+    """Delete the files that are still there; returns how many."""
+    removed = 0
+    for path in paths:
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _items_query(model: type, *columns: Any):

@@ -188,6 +188,8 @@ class _Item:
     #: Clip file name inside the patient's clip folder (generated), or null.
     clip_name: Mapped[str | None] = mapped_column(String(64))
     clip_bytes: Mapped[int | None] = mapped_column(Integer)
+    #: When the clip's first frame was, in seconds of the input (to find a moment of the rep in it).
+    clip_start_s: Mapped[float | None] = mapped_column(Float)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

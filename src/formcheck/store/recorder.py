@@ -20,9 +20,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -30,35 +30,17 @@ from formcheck import __version__
 from formcheck.errors import UnknownExerciseError
 from formcheck.exercises import get_exercise
 from formcheck.store import models as m
-from formcheck.store.clips import ClipWindow, clip_window, cut_clips
-from formcheck.store.db import Store, StoreError, clean_text, open_store, owner_id
-from formcheck.store.records import SavedSet
-from formcheck.store.series import FrameSeries, worst_time
+from formcheck.store.clips import ClipFile, ClipWindow, clip_window, cut_clips, write_clip
+from formcheck.store.db import Store, StoreError, clean_text, open_store, owner_id, remove_files
+from formcheck.store.records import ItemKind, SavedSet
+from formcheck.store.series import FrameSeries, MeasuredFrame, worst_time
 
 if TYPE_CHECKING:
     from formcheck.exercises.spec import Exercise
+    from formcheck.frames import VideoFrame
     from formcheck.report import AnalysisOutputs, HoldReport, RepReport, SessionReport
 
 SOURCES = ("video", "camera", "landmarks", "batch")
-
-
-class _Reading(Protocol):
-    @property
-    def value(self) -> float: ...
-
-
-class MeasuredFrame(Protocol):
-    """What the recorder keeps of a frame (the engine's ``FrameResult`` is one): its time, the
-    rep signal and each check's value."""
-
-    @property
-    def t_ms(self) -> int: ...
-
-    @property
-    def signal(self) -> float: ...
-
-    @property
-    def readings(self) -> Mapping[str, _Reading]: ...
 
 
 class SetRecorder:
@@ -69,9 +51,13 @@ class SetRecorder:
         patient: the patient's pseudonym (created if new).
         source: ``video``, ``camera``, ``landmarks`` or ``batch``.
         source_name: what to show for the input (a file's name; any folders are dropped).
-        source_key: identifies the input so saving it twice is refused (see
-            :func:`save_analysis`).
+        source_key: identifies the input (:func:`source_key`): a session of this patient
+            recorded from the same input before is replaced, with its clips, when the first set
+            starts (a re-run of a clip does not double it; :attr:`replaced` says which).
         clips_opt_in: for a new patient, whether clips of their flagged reps may be kept.
+
+    Raises:
+        ValueError: an unknown source, or not a pseudonym. StoreError.
     """
 
     def __init__(self, store: Store, patient: str, *, source: str = "camera", source_name: str | None = None,
@@ -84,6 +70,8 @@ class SetRecorder:
         self.source_name = clean_text(Path(source_name).name if source_name else None, 255, "source name")
         self.source_key = source_key
         self.session_id: int | None = None
+        #: The id of the session this one replaced (same patient, same input), if any.
+        self.replaced: int | None = None
         self.set_id: int | None = None
         self._reps: dict[int, int] = {}   # rep index -> row id
         self._holds: dict[int, int] = {}
@@ -104,7 +92,27 @@ class SetRecorder:
             reason = "stopped by the user"
         else:
             reason = f"stopped by an error: {exc_type.__name__}"
-        self._close_set("interrupted", reason)
+        try:
+            self.interrupt(reason)
+        except StoreError:
+            pass  # the store is not answering: the next open_store() marks the set interrupted
+
+    def interrupt(self, reason: str) -> None:
+        """End the open set as ``interrupted`` (keeping what was recorded), saying why."""
+        if self._open:
+            self._close_set("interrupted", reason)
+
+    def discard(self) -> None:
+        """Delete the session recorded so far, e.g. when nobody was in the video after all."""
+        if self.session_id is not None:
+            self.store.delete_session(self.session_id)
+        self.session_id = self.set_id = None
+        self._open = False
+
+    @property
+    def open(self) -> bool:
+        """A set is being recorded (started and not finished)."""
+        return self._open
 
     def start_set(self, exercise: str | Exercise, *, limits: dict[str, float] | None = None,
                   exercise_name: str | None = None, kind: str | None = None,
@@ -131,8 +139,11 @@ class SetRecorder:
         kind = kind or (ex.kind if ex else "none")
         ids = check_ids if check_ids is not None else [c.id for c in ex.checks] if ex else []
         limits = {**({c.id: c.limit for c in ex.checks} if ex else {}), **(limits or {})}
+        stale: list[Path] = []
         with self.store.session() as s, s.begin():
             if self.session_id is None:
+                if self.source_key is not None:
+                    stale = self._drop_earlier_recording(s)
                 sess = m.Session(patient_id=self.patient.id, source=self.source, source_name=self.source_name,
                                  source_key=self.source_key, formcheck_version=__version__)
                 s.add(sess)
@@ -143,20 +154,28 @@ class SetRecorder:
             s.add(st)
             s.flush()
             self.set_id = st.id
+        remove_files(stale)
         self._reps, self._holds = {}, {}
         self._series = FrameSeries(["signal", *ids])
         self._open = True
         self._pain_stopped = False
         return self.set_id
 
+    def _drop_earlier_recording(self, s) -> list[Path]:
+        old = s.scalar(select(m.Session).where(m.Session.patient_id == self.patient.id,
+                                               m.Session.source_key == self.source_key))
+        if old is None:
+            return []
+        self.replaced = old.id
+        clips = self.store._drop_session(s, old)
+        s.flush()  # before the new session takes the same key
+        return clips
+
     # -- per frame ---------------------------------------------------------------------------
     def observe(self, frame: MeasuredFrame) -> None:
         """Keep this frame's metric values, to cut each rep's series from (for its plot)."""
-        if self._series is None:
-            return
-        values = {cid: r.value for cid, r in frame.readings.items()}
-        values["signal"] = frame.signal
-        self._series.append(frame.t_ms, values)
+        if self._series is not None:
+            self._series.observe(frame)
 
     def on_frame(self, video_frame: object, pose_frame: object, result: MeasuredFrame) -> None:
         """An ``on_frame`` callback for :func:`formcheck.api.analyze`."""
@@ -203,9 +222,58 @@ class SetRecorder:
             st = s.get(m.ExerciseSet, self.set_id)
             st.heartbeat_at = m.utcnow()
             st.rep_count = s.scalar(select(func.count()).select_from(model).where(model.set_id == self.set_id))
-            if st.status == "interrupted" and self._open:
-                st.status, st.status_reason = "in_progress", None  # reaped while we were still alive
+            if st.status == "interrupted" and self._open:  # reaped, or marked, while we were still alive
+                st.status, st.status_reason, st.finished_at = "in_progress", None, None
             return row.id
+
+    def mark_interrupted(self, reason: str) -> None:
+        """Mark the open set ``interrupted`` while it may yet go on (no video is arriving: the
+        camera was stopped or the page closed). It stays open here: the next rep or hold, or
+        :meth:`resume`, makes it ``in_progress`` again."""
+        self._require_open()
+        with self.store.session() as s, s.begin():
+            st = s.get(m.ExerciseSet, self.set_id)
+            st.status, st.status_reason, st.finished_at = "interrupted", reason, st.heartbeat_at
+
+    def resume(self) -> None:
+        """Undo :meth:`mark_interrupted`: the set is under way again."""
+        self._require_open()
+        with self.store.session() as s, s.begin():
+            st = s.get(m.ExerciseSet, self.set_id)
+            if st.status == "interrupted":
+                st.status, st.status_reason, st.finished_at = "in_progress", None, None
+            st.heartbeat_at = m.utcnow()
+
+    def add_clip(self, kind: ItemKind, index: int, frames: Iterable[VideoFrame], fps: float = 30.0) -> ClipFile | None:
+        """Keep a clip of a recorded rep or hold, written from ``frames`` (drawn as they should
+        be seen), if the patient has opted in to clips; returns it (None: not kept).
+
+        Raises:
+            ValueError: no such rep or hold was added. StoreError, OutputError.
+        """
+        model, seen = (m.Rep, self._reps) if kind == "rep" else (m.Hold, self._holds)
+        if index not in seen:
+            raise ValueError(f"no {kind} {index} recorded in this set")
+        with self.store.session() as s:
+            patient = s.get(m.ExerciseSet, self.set_id).session.patient
+            if not patient.clips_opt_in:
+                return None
+            folder = self.store._clip_folder(patient.clip_folder)
+        clip = write_clip(frames, folder, fps)
+        if clip is None:
+            return None
+        try:
+            with self.store.session() as s, s.begin():
+                row = s.get(model, seen[index])
+                if row is not None:
+                    row.clip_name, row.clip_bytes, row.clip_start_s = clip.name, clip.bytes, clip.start_s
+        except StoreError:
+            (folder / clip.name).unlink(missing_ok=True)  # no row names it
+            raise
+        if row is None:  # deleted meanwhile
+            (folder / clip.name).unlink(missing_ok=True)
+            return None
+        return clip
 
     def pain_stop(self, t_s: float | None = None, note: str | None = None) -> None:
         """The patient stopped for pain: record it and end the set as ``pain_stopped``."""
@@ -288,12 +356,12 @@ def make_clips(store: Store, set_id: int, video: str | os.PathLike[str]) -> int:
                 windows.append(clip_window((model, item.id), item.start_s, item.end_s, focus))
     written = cut_clips(video, windows, folder)
     with store.session() as s, s.begin():
-        for (model, item_id), (name, size) in written.items():
+        for (model, item_id), clip in written.items():
             row = s.get(model, item_id)
             if row is None:  # deleted meanwhile
-                (folder / name).unlink(missing_ok=True)
+                (folder / clip.name).unlink(missing_ok=True)
                 continue
-            row.clip_name, row.clip_bytes = name, size
+            row.clip_name, row.clip_bytes, row.clip_start_s = clip.name, clip.bytes, clip.start_s
     return len(written)
 
 
@@ -305,15 +373,29 @@ def source_key(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
 
 
+def content_key(path: str | os.PathLike[str], *context: str) -> str:
+    """A key for an input known by its content (an upload, whose path is temporary): its bytes
+    and ``context`` (e.g. the exercise it was analysed as), hashed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    for part in context:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:32]
+
+
 def save_analysis(report: SessionReport, outputs: AnalysisOutputs | None = None, *, patient: str,
                   store: Store | None = None, source: str | None = None, source_key: str | None = None,
-                  clips: bool = True, clips_opt_in: bool = False) -> SavedSet:
+                  source_name: str | None = None, clips: bool = True, clips_opt_in: bool = False) -> SavedSet:
     """Store a finished analysis for ``patient``: one session with one set, every rep or hold
     with its metric series (from ``frames.csv``), and clips of the flagged ones cut from the
     annotated video when the patient opted in.
 
     ``source_key`` (see :func:`source_key`) makes saving idempotent: if this patient already
-    has a session with that key, nothing is written and that session is returned.
+    has a finished session with that key, nothing is written and that session is returned (one
+    that was cut short is recorded again). ``source_name`` is what to show for the input
+    (default: the report's file name).
 
     Raises:
         StoreError, ValueError (bad pseudonym), InputError (unreadable annotated video).
@@ -328,7 +410,7 @@ def save_analysis(report: SessionReport, outputs: AnalysisOutputs | None = None,
     check_ids = [c.id for c in report.checks]
     if outputs is not None and outputs.frames_csv is not None and Path(outputs.frames_csv).is_file():
         series = FrameSeries.from_frames_csv(outputs.frames_csv, check_ids)
-    with SetRecorder(store, patient, source=source, source_name=report.input.path,
+    with SetRecorder(store, patient, source=source, source_name=source_name or report.input.path,
                      source_key=source_key, clips_opt_in=clips_opt_in) as rec:
         rec.start_set(report.exercise, limits=report.processing.limits, exercise_name=report.exercise_name,
                       kind=report.kind, check_ids=check_ids)
@@ -344,21 +426,16 @@ def save_analysis(report: SessionReport, outputs: AnalysisOutputs | None = None,
 
 
 def _existing(store: Store, patient: str, key: str) -> SavedSet | None:
+    """The finished session saved from this input, if any (an unfinished one is replaced by the
+    recorder)."""
     with store.session() as s:
         row = s.execute(select(m.Session).join(m.Patient).where(
             m.Patient.pseudonym == patient.strip(), m.Session.source_key == key)).scalar_one_or_none()
-        if row is None:
-            return None
-        st = row.sets[0] if row.sets else None
+        st = row.sets[0] if row is not None and row.sets else None
         if st is None or st.status in ("in_progress", "interrupted"):
-            stale_id = row.id
-        else:
-            stale_id = None
-        if stale_id is None:
-            clips = sum(1 for i in (*st.reps, *st.holds) if i.clip_name)
-            return SavedSet(row.id, st.id, len(st.reps), len(st.holds), clips, already_saved=True)
-    store.delete_session(stale_id)  # a save that died part-way: do it again
-    return None
+            return None
+        clips = sum(1 for i in (*st.reps, *st.holds) if i.clip_name)
+        return SavedSet(row.id, st.id, len(st.reps), len(st.holds), clips, already_saved=True)
 
 
 def _num(x: float | None) -> float | None:

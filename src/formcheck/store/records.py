@@ -98,6 +98,8 @@ class ItemRecord:
     series: dict[str, Any] | None
     clip: Path | None
     reviews: tuple[ReviewRecord, ...]
+    #: When the clip's first frame was, seconds of the input (None: not recorded).
+    clip_start_s: float | None = None
     peak_s: float | None = None
     side: str | None = None
     range: float | None = None
@@ -180,3 +182,5 @@ class SavedSet:
     holds: int
     clips: int
     already_saved: bool = False
+    #: The session recorded from the same input before, which this one replaced.
+    replaced: int | None = None

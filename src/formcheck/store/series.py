@@ -12,13 +12,34 @@ import csv
 import math
 import os
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 #: Context kept either side of a rep in its series (and its clip), seconds.
 CONTEXT_S = 1.0
 MAX_POINTS = 300
 #: A live recorder keeps this much history to cut series from.
 BUFFER_S = 180.0
+
+
+class _Reading(Protocol):
+    @property
+    def value(self) -> float: ...
+
+
+class MeasuredFrame(Protocol):
+    """What a series keeps of a frame (the engine's ``FrameResult`` is one): its time, the rep
+    signal and each check's value."""
+
+    @property
+    def t_ms(self) -> int: ...
+
+    @property
+    def signal(self) -> float: ...
+
+    @property
+    def readings(self) -> Mapping[str, _Reading]: ...
 
 
 class FrameSeries:
@@ -43,6 +64,12 @@ class FrameSeries:
         if self.keep_ms is not None:
             while self._rows and t_ms - self._rows[0][0] > self.keep_ms:
                 self._rows.popleft()
+
+    def observe(self, frame: MeasuredFrame) -> None:
+        """Append a frame's rep signal and check values (an engine ``FrameResult``)."""
+        values = {cid: r.value for cid, r in frame.readings.items()}
+        values["signal"] = frame.signal
+        self.append(frame.t_ms, values)
 
     def window(self, start_s: float, end_s: float, pad_s: float = CONTEXT_S,
                max_points: int = MAX_POINTS) -> dict[str, list[float | None]] | None:

@@ -1,17 +1,23 @@
-"""The Streamlit app (``streamlit run app.py``): one module per page, shared widgets in
-:mod:`formcheck.webapp.common`. Pages only arrange widgets; analysis goes through
-:mod:`formcheck.api`."""
+"""The Streamlit app (``streamlit run app.py``, which serves :data:`APP_SCRIPT`): one module
+per page, shared widgets in :mod:`formcheck.webapp.common`. Pages only arrange widgets;
+analysis goes through :mod:`formcheck.api`."""
 
 from __future__ import annotations
 
 import importlib
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 log = logging.getLogger(__name__)
 
 REVIEW_MODULE = "formcheck.webapp.review"
+#: The script Streamlit runs for each page view (``app.py`` serves it).
+APP_SCRIPT = Path(__file__).with_name("app_script.py")
+#: The browser tab's icon, an SVG file the app inlines (a ``:material/...:`` page icon would be
+#: fetched from fonts.gstatic.com: the app makes no request off the machine).
+PAGE_ICON = Path(__file__).with_name("icon.svg")
 
 
 def _review_page():
@@ -29,14 +35,24 @@ def _review_page():
 
 
 def build_navigation():
-    """``st.navigation`` over the pages: Live coaching (default), Analyse a video, and Review
-    when :mod:`formcheck.webapp.review` imports."""
+    """``st.navigation`` over the pages: Live coaching, Analyse a video, and Review when
+    :mod:`formcheck.webapp.review` imports.
+
+    The live page is opened both at the root and at ``/live`` (the link a therapist gives a
+    patient, ``/live?patient=P-017``). Streamlit serves its default page only at the root, so
+    the default is a hidden page that moves on to ``/live`` with the link's parameters.
+    """
     from formcheck.webapp.analyse import analyse_page
     from formcheck.webapp.live import live_page
 
+    live = st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live")
+
+    def open_live_page() -> None:
+        st.switch_page(live, query_params=st.query_params.to_dict())
+
     pages = [
-        st.Page(live_page, title="Live coaching", icon=":material/videocam:", url_path="live",
-                default=True),
+        st.Page(open_live_page, title="Live coaching", url_path="start", default=True, visibility="hidden"),
+        live,
         st.Page(analyse_page, title="Analyse a video", icon=":material/movie:", url_path="analyse"),
     ]
     review = _review_page()

@@ -1,5 +1,7 @@
-"""The "Analyse a video" page: upload a recording, pick the exercise, get the annotated video,
-the per-rep table, each check's metric over time and the files to download.
+"""The "Analyse a video" page: upload a recording, pick the exercise (or let it be recognised),
+get the annotated video, the per-rep table, each check's metric over time and the files to
+download, and save the result for a patient (as ``formcheck analyze --save`` does, with clips of
+the flagged reps when the patient opted in) for their therapist's review.
 
 Uploads are checked before anything runs: size against the limit, type by content (magic
 bytes, then PyAV must decode a frame), never by the file name. An accepted upload is written
@@ -21,8 +23,10 @@ import streamlit as st
 from formcheck import api
 from formcheck.capture import VideoFile
 from formcheck.errors import FormcheckError, InputError, NoPersonError
+from formcheck.exercises import all_exercises
 from formcheck.report import SessionReport
-from formcheck.webapp import common
+from formcheck.store import StoreError, content_key, save_analysis
+from formcheck.webapp import common, patients
 from formcheck.webapp.settings import AppSettings, SettingError
 
 log = logging.getLogger(__name__)
@@ -132,6 +136,7 @@ class Result:
     exercise: str
     report: SessionReport
     outputs: api.AnalysisOutputs
+    upload_path: Path
 
 
 def _state() -> dict:
@@ -206,13 +211,17 @@ def run_analysis(upload: Upload, exercise_id: str) -> Result | None:
             f"No person was found in any of the {report.frames_total} frames of {upload.name!r}: "
             "check that the video shows someone doing the exercise, whole body in view.")))
         return None
-    return Result(upload.file_id, upload.name, exercise_id, report, outputs)
+    return Result(upload.file_id, upload.name, exercise_id, report, outputs, upload.path)
 
 
 def show_result(result: Result) -> None:
     report, outputs = result.report, result.outputs
     st.success(f"Analysed {result.name!r} as **{report.exercise_name}**: "
                f"{report.frames_total} frames, {report.duration_s:.1f} s.")
+    if report.recognition is not None:
+        r = report.recognition
+        st.caption(f"The exercise was recognised from the first {r.seconds_used:.0f} s "
+                   f"({r.confidence:.0%} sure); if it is wrong, choose it and analyse again.")
     left, right = st.columns([3, 2], gap="large")
     with left:
         if outputs.video is not None and outputs.video.is_file():
@@ -235,6 +244,31 @@ def show_result(result: Result) -> None:
     st.subheader("Checks over time")
     st.caption("Blue: the measured value; dashed red: the limit; red bands: time the check flagged.")
     common.show_metric_charts(common.read_frames(outputs.frames_csv), report)
+    _save_section(result)
+
+
+def _save_section(result: Result) -> None:
+    """Save the analysis for a patient (once per upload and exercise: saving again says where
+    it already is)."""
+    st.subheader("Save for a patient")
+    patient = patients.patient_chooser("analyse_patient", label="Patient")
+    if patient is None:
+        st.caption("Choose the patient to keep this set for their therapist's review.")
+        return
+    if not st.button("Save for patient", type="primary", icon=":material/save:", key="analyse_save"):
+        return
+    try:
+        saved = save_analysis(result.report, result.outputs, patient=patient, store=patients.app_store(),
+                              source="video", source_key=content_key(result.upload_path, result.report.exercise),
+                              source_name=result.name)
+    except (FormcheckError, ValueError) as exc:
+        st.error(f"Not saved: {exc}")
+        return
+    items = f"{saved.reps} reps" if result.report.kind == "reps" else f"{saved.holds} holds"
+    clips = f", {saved.clips} clip{'s' if saved.clips != 1 else ''} of flagged ones" if saved.clips else ""
+    where = "was already saved" if saved.already_saved else "is saved"
+    st.success(common.escape_markdown(f"This set {where} for {patient} (session {saved.session_id}: {items}{clips}). "
+                                      "Their therapist finds it on the Review page."), icon=":material/check_circle:")
 
 
 def analyse_page() -> None:
@@ -249,8 +283,9 @@ def analyse_page() -> None:
                "It is analysed on this computer and not kept after you leave.")
     uploaded = st.file_uploader("Video", type=list(UPLOAD_TYPES), key="analyse_upload",
                                 help=f"Size limit {_mb(limit)}.")
-    exercise = common.exercise_picker("Exercise in the video", key="analyse_exercise")
-    common.show_exercise_brief(exercise, expanded=False)
+    exercise_id = common.exercise_picker("Exercise in the video", key="analyse_exercise", auto=True)
+    if exercise_id != api.AUTO:
+        common.show_exercise_brief(all_exercises()[exercise_id], expanded=False)
     state = _state()
     if uploaded is None:
         _forget(state["upload"])
@@ -262,10 +297,10 @@ def analyse_page() -> None:
         st.error(upload.error)
         return
     result: Result | None = state["result"]
-    if result is not None and result.exercise != exercise.id:
+    if result is not None and result.exercise != exercise_id:
         result = None
     if st.button("Analyse", type="primary", icon=":material/play_arrow:", key="analyse_run"):
-        result = run_analysis(upload, exercise.id)
+        result = run_analysis(upload, exercise_id)
         state["result"] = result
     if result is not None:
         show_result(result)

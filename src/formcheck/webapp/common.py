@@ -13,18 +13,21 @@ Everything shown here comes from the report or ``frames.csv``: nothing is measur
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from formcheck.api import AUTO
 from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Exercise
 from formcheck.report import CheckSummary, SessionReport
 
 #: Pose tracking without checks: kept in the list, but last.
 POSE_ONLY_ID = "pose_only"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$-])")
 
 FLAG_COLOUR = "#e0463c"
 LINE_COLOUR = "#1f6fb2"
@@ -40,17 +43,22 @@ def exercise_ids() -> list[str]:
 
 
 def exercise_label(exercise_id: str) -> str:
+    if exercise_id == AUTO:
+        return "Recognise it from the first seconds (auto)"
     ex = all_exercises()[exercise_id]
     kind = {"reps": "reps", "hold": "hold", "none": "no checks"}.get(ex.kind, ex.kind)
     side = ", each side" if ex.per_side else ""
     return f"{ex.name} ({kind}{side})"
 
 
-def exercise_picker(label: str = "Exercise", key: str = "exercise", **kwargs) -> Exercise:
-    """A selectbox over the registry; returns the chosen :class:`Exercise`."""
-    ids = exercise_ids()
-    chosen = st.selectbox(label, ids, format_func=exercise_label, key=key, **kwargs)
-    return all_exercises()[chosen]
+def exercise_picker(label: str = "Exercise", key: str = "exercise", *, auto: bool = False,
+                    placeholder: str | None = None) -> str | None:
+    """A selectbox over the registry; returns the chosen exercise's id, ``auto`` (offered
+    first with ``auto=True``: recognise it from the first seconds) or, with a ``placeholder``,
+    None until one is chosen."""
+    ids = [AUTO, *exercise_ids()] if auto else exercise_ids()
+    return st.selectbox(label, ids, format_func=exercise_label, key=key,
+                        **({"index": None, "placeholder": placeholder} if placeholder else {}))
 
 
 def show_exercise_brief(ex: Exercise, expanded: bool = True) -> None:
@@ -65,6 +73,12 @@ def show_exercise_brief(ex: Exercise, expanded: bool = True) -> None:
             st.caption(f"Not measured from one camera: {note}")
         if ex.checks:
             st.caption("Checks: " + "; ".join(c.title for c in ex.checks))
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown as it is in Streamlit's Markdown (a pseudonym with underscores, an error
+    message with asterisks)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 # -- report tables ---------------------------------------------------------------------------------

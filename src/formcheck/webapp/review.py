@@ -29,15 +29,10 @@ STATUS_LABEL = {"complete": "complete", "interrupted": "interrupted", "pain_stop
 
 
 # -- store and access ----------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def _open_store(url: str | None, data_dir: str | None):
-    from formcheck.store import open_store
-
-    return open_store(url, data_dir)
-
-
 def _store():
-    return _open_store(os.environ.get("FORMCHECK_DATABASE_URL"), os.environ.get("FORMCHECK_DATA_DIR"))
+    from formcheck.webapp.patients import app_store  # the one store the app's pages share
+
+    return app_store()
 
 
 def _authorised() -> bool:
@@ -194,20 +189,22 @@ def _sessions_tab(store, patient: str) -> None:
     ordered = sorted(sessions, key=lambda s: (s.to_review == 0, -s.started_at.timestamp()))
     chosen = st.selectbox("Session", ordered, format_func=label, key=f"session-{patient}")
     detail = store.session_detail(chosen.id)
-    _export_buttons(detail)
+    _export_buttons(store, detail)
     for st_detail in detail.sets:
         _set_section(st_detail)
 
 
-def _export_buttons(detail: SessionDetail) -> None:
+def _export_buttons(store, detail: SessionDetail) -> None:
     from formcheck.store.export import reps_csv_text, session_pdf_bytes
 
     sid = detail.summary.id
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button("Export CSV", reps_csv_text(detail).encode(), file_name=f"session-{sid}-reps.csv",
                        mime="text/csv", key=f"csv-{sid}", icon=":material/table:")
-    c2.download_button("Export PDF", session_pdf_bytes(detail), file_name=f"session-{sid}.pdf",
-                       mime="application/pdf", key=f"pdf-{sid}", icon=":material/picture_as_pdf:")
+    # made when clicked: the PDF reads each flagged rep's clip and draws its charts
+    c2.download_button("Export PDF", lambda: session_pdf_bytes(detail, store.progress(detail.summary.patient)),
+                       file_name=f"session-{sid}.pdf", mime="application/pdf", key=f"pdf-{sid}",
+                       icon=":material/picture_as_pdf:", on_click="ignore")
 
 
 def _set_section(st_detail: SetDetail) -> None:
@@ -326,15 +323,25 @@ def _limits_form(store, patient: str) -> None:
     with st.form(f"limits-{patient}-{ex_id}"):
         values = {}
         for c in ex.checks:
+            low, high = c.allowed_limits
+            stored = own.get(c.id, c.limit)
+            if not low < stored < high:  # stored before limits had ranges: analyses refuse it
+                st.error(f"{c.title}: the stored limit {stored:g} is not usable (between {low:g} and {high:g}); "
+                         "save a new one.")
+                stored = c.limit
             values[c.id] = st.number_input(
                 f"{c.title} (flags {c.flag_when} this{', ' + c.unit if c.unit else ''}; default {c.limit:g})",
-                value=float(own.get(c.id, c.limit)), key=f"lim-{patient}-{ex_id}-{c.id}")
+                min_value=low, max_value=high, value=float(stored), key=f"lim-{patient}-{ex_id}-{c.id}")
         if st.form_submit_button("Save limits"):
-            for c in ex.checks:
-                v = values[c.id]
-                store.set_limit(patient, ex_id, c.id, None if v == c.limit else v,
-                                set_by=st.session_state.get("reviewer") or None)
-            st.toast("Limits saved; they apply to this patient's next analyses.")
+            try:
+                for c in ex.checks:
+                    v = values[c.id]
+                    store.set_limit(patient, ex_id, c.id, None if v == c.limit else v,
+                                    set_by=st.session_state.get("reviewer") or None)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.toast("Limits saved; they apply to this patient's next analyses.")
     caps = store.caps(patient)
     st.markdown("#### Caps and clearances")
     with st.form(f"caps-{patient}"):
