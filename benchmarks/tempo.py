@@ -1,0 +1,147 @@
+"""Tempo (rushing) on renders with known timing, for the exercises the renderer films.
+
+The tempo rule (issue 16): a steady lift or reach of 0.6-1.5 s passes, one under 0.3 s is
+caught. The engine measures a rep's lift from where the signal leaves its rest band to where
+it first comes within ``top_band`` of the peak, so it reads only part of the true lift (the
+ends of a smooth movement barely change the signal): the targets (``min_lift_s`` and
+``min_lower_s`` of :class:`~formcheck.exercises.spec.RepCounting`, per stage for multi-stage
+reps) must be set in *measured* seconds. This script renders each exercise with every movement
+(to the top, the pause there, and back) scaled so the lift takes 0.3, 0.6 or 1.5 s (the
+renderer pauses at the top for two thirds of the lift and returns as fast as it lifted), over
+a few scenes of the envelope (both body models, 24-60 fps), runs the engine and reports the
+measured time up, pause at the top and time down per rep, and the tempo verdict at the
+declared targets.
+
+    python benchmarks/tempo.py --scenes 4 [--exercise bird_dog] [--write]
+
+Clips and poses are cached under ``benchmarks/_cache/tempo`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from _common import CACHE, Output, machine, table
+from _envelope import Scene, extract_poses, pose_path, poses, sample_scenes
+
+from formcheck.api import make_analyzer
+from formcheck.config import Settings
+from formcheck.exercises import all_exercises
+from formcheck.exercises.spec import Exercise, PhasedRepCounting
+from formcheck.limits import effective_limits
+from formcheck.render import BODY_MODELS, MOTIONS, render_clip
+from formcheck.render.animate import REP_FRACTIONS
+from formcheck.render.motions import engine_view
+from formcheck.smoothing import make_smoother
+
+CLIPS = CACHE / "tempo"
+#: True lift times rendered, seconds: fast (must be caught), steady and slow (must pass).
+LIFTS_S = (0.3, 0.6, 1.5)
+REPS = 2
+
+
+def clip_seconds(lift_s: float, n_peaks: int) -> float:
+    """Clip length whose reps lift in ``lift_s``: a rep's slot holds every peak pose's move
+    (rise, top, lower) and a rest; the lead-in before the first rep is 8 % of the clip, at most
+    0.5 s (:func:`formcheck.render.animate.schedule`)."""
+    f = REP_FRACTIONS
+    slot = lift_s / f["rise"] * (f["rise"] + f["top"] + f["lower"]) / (1 - f["rest"]) * n_peaks
+    seconds = REPS * slot / (1 - 2 * 0.08)
+    return seconds if 0.08 * seconds <= 0.5 else REPS * slot + 1.0
+
+
+def render(scene: Scene, lift_s: float, ex: Exercise) -> Path:
+    n_peaks = len(MOTIONS[scene.exercise].keyframes())
+    spec = replace(scene.spec({}, Path("x.mp4")), seconds=round(clip_seconds(lift_s, n_peaks), 3),
+                   reps=REPS)
+    key = hashlib.sha1(spec.to_command().encode()).hexdigest()[:12]
+    out = CLIPS / f"{scene.label()}_lift{lift_s:g}_{key}.mp4"
+    spec = replace(spec, out=out)
+    if not (out.is_file() and spec.truth_path.is_file()):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        render_clip(spec)
+    if not pose_path(out).is_file():
+        extract_poses(out, ex.segmentation)
+    return out
+
+
+def measured(video: Path, ex: Exercise, settings: Settings) -> list[tuple[str, float, float, float, bool]]:
+    """Per rep (per stage for multi-stage reps): (stage, time up, top pause, time down, rushed)."""
+    analyzer = make_analyzer(ex, settings, effective_limits(ex, settings))
+    smoother = make_smoother(settings.smoothing.name, **settings.smoothing.params())
+    for raw in poses(video):
+        analyzer.update(smoother(raw))
+    analyzer.finish()
+    out = []
+    for rep in analyzer.reps:
+        b = rep.boundary
+        rushed = "tempo" in rep.flags
+        if isinstance(ex.counting, PhasedRepCounting):
+            out += [(name, s.time_up_s, s.top_pause_s, s.time_down_s, rushed)
+                    for name, s in zip(b.stages, b.stage_boundaries)]
+        else:
+            out.append(("", b.time_up_s, b.top_pause_s, b.time_down_s, rushed))
+    return out
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{np.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenes", type=int, default=4, help="scenes per exercise")
+    parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
+    parser.add_argument("--lift", action="append", type=float,
+                        help=f"true lift times to render, s (repeatable; default {LIFTS_S})")
+    parser.add_argument("--write", action="store_true", help="save docs/benchmarks/tempo.md")
+    args = parser.parse_args()
+    settings = Settings()
+    out = Output("tempo", "Tempo on renders with known timing")
+    out(f"Generated by `benchmarks/tempo.py --scenes {args.scenes}` on {machine()}.")
+    out()
+    out("True lift: the renderer's move from the start pose to the top; the pause at the top is "
+        "two thirds of it and the way back as long as the lift. Measured figures: median (range) "
+        "over the reps the engine counted; `rushed`: reps flagged `tempo` at the declared targets.")
+    out()
+    rows = []
+    for ex_id in args.exercise or list(MOTIONS):
+        ex = all_exercises()[ex_id]
+        if ex.kind != "reps":
+            continue
+        view = next(v for v in MOTIONS[ex_id].views if engine_view(v) in ex.views)
+        scenes = sample_scenes(ex_id, view, args.scenes, seed=1, body_models=tuple(BODY_MODELS))
+        for lift in args.lift or LIFTS_S:
+            reps: dict[str, list] = {}
+            for scene in scenes:
+                try:
+                    video = render(scene, lift, ex)
+                except ValueError as exc:  # a pose the renderer cannot reach
+                    out(f"- {scene.label()} lift {lift:g}: {exc}")
+                    continue
+                for stage, up, pause, down, rushed in measured(video, ex, settings):
+                    reps.setdefault(stage, []).append((up, pause, down, rushed))
+            expected = REPS * len(scenes) * (len(MOTIONS[ex_id].keyframes()) if isinstance(
+                ex.counting, PhasedRepCounting) else 1)
+            for stage, r in sorted(reps.items()):
+                up, pause, down, rushed = zip(*r)
+                rows.append([ex_id + (f" ({stage})" if stage else ""), f"{lift:g}",
+                             f"{len(r)}/{expected // max(1, len(reps))}", _spread(list(up)),
+                             _spread(list(pause)), _spread(list(down)), f"{sum(rushed)}/{len(r)}"])
+            if not reps:
+                rows.append([ex_id, f"{lift:g}", f"0/{expected}", "-", "-", "-", "-"])
+    out(table(["exercise", "true lift s", "reps counted", "time up s", "top pause s",
+               "time down s", "rushed"], rows))
+    if args.write:
+        out.write()
+
+
+if __name__ == "__main__":
+    main()
