@@ -150,7 +150,7 @@ EXERCISE = Exercise(
                       "way is visible.")),
         Check(id="arms_straight", title="Arms straight", metric=chop_elbow, unit="deg",
               limit=120.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
-              applies="rep",
+              applies="rep", views=("side",),
               cue="Keep your arms straight through the chop.",
               explain="chop only: the more bent elbow (3D)",
               tolerance=Tolerance(
