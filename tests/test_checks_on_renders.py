@@ -26,16 +26,12 @@ import numpy as np
 import pytest
 
 from formcheck.api import analyze
-from formcheck.exercises import get_exercise
 from formcheck.render import RenderSpec, RenderTruth, render_clip
 from formcheck.render.animate import schedule
 from formcheck.report import SessionReport
+from tests.rendered import matching_rep, must_catch
 
 pytestmark = pytest.mark.slow
-
-
-def catch(exercise: str, check_id: str) -> float:
-    return get_exercise(exercise).check(check_id).tolerance.must_catch
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ def plank(request, runs):
     return runs(f"plank_{model}", exercise="plank", seconds=16.0, fps=24.0, size=(640, 360),
                 seed=11, side=side, camera_height=0.5, camera_distance=2.6, camera_yaw=0.0,
                 body_model=model, body_preset=preset,
-                faults={c: catch("plank", c) for c in PLANK_CHECKS},
+                faults={c: must_catch("plank", c) for c in PLANK_CHECKS},
                 fault_spans=PLANK_SPANS)
 
 
@@ -131,12 +127,8 @@ def test_plank_is_held_throughout_even_strongly_piked(plank):
 def _rep_flags(run: Run) -> list[set[str]]:
     """Flags of the detected rep that overlaps each truth rep most, in truth order (an empty
     set where no rep was detected)."""
-    out = []
-    for rep in run.truth.reps:
-        overlaps = [(min(rep.end_s, r.end_s) - max(rep.start_s, r.start_s), r) for r in run.report.reps]
-        overlaps = [(o, r) for o, r in overlaps if o > 0]
-        out.append(set(max(overlaps, key=lambda x: x[0])[1].flags) if overlaps else set())
-    return out
+    matches = [matching_rep(rep, run.report.reps) for rep in run.truth.reps]
+    return [set(m.flags) if m else set() for m in matches]
 
 
 def _rep_spans(seconds: float, reps: int) -> list[tuple[float, float]]:
@@ -163,7 +155,7 @@ def rep_clip(request, runs):
     run = runs(f"{exercise}_{model}", exercise=exercise, view=view, seconds=seconds, reps=reps,
                fps=30.0, size=(640, 360), seed=5, side=side, camera_height=height,
                camera_distance=2.6, camera_yaw=0.0, body_model=model, body_preset=preset,
-               faults={c: catch(exercise, c) for c in checks},
+               faults={c: must_catch(exercise, c) for c in checks},
                fault_spans=dict(zip(checks, spans)))
     return exercise, checks, run
 

@@ -37,6 +37,7 @@ from formcheck.exercises import get_exercise
 from formcheck.render import RenderSpec, RenderTruth, render_clip
 from formcheck.render.motions import engine_view
 from formcheck.report import RepReport, SessionReport
+from tests.rendered import matching_rep, must_catch
 
 pytestmark = pytest.mark.slow
 
@@ -44,11 +45,6 @@ SIZE = (640, 360)
 FPS = 24.0
 #: Lead-in before the first rep (:func:`formcheck.render.animate.schedule`, clips of 6.25 s or more).
 LEAD_S = 0.5
-
-
-def catch(exercise: str, check_id: str, sign: float = 1.0) -> float:
-    """The check's must-catch size (times ``sign``: -1 for the other direction)."""
-    return sign * get_exercise(exercise).check(check_id).tolerance.must_catch
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ def good() -> Rep:
 
 def caught(exercise: str, check_id: str, sign: float = 1.0) -> Rep:
     """The check's fault at its must-catch size, which it must flag."""
-    return Rep((check_id, catch(exercise, check_id, sign)), (check_id,))
+    return Rep((check_id, must_catch(exercise, check_id, sign)), (check_id,))
 
 
 def passed(check_id: str, value: float) -> Rep:
@@ -101,12 +97,7 @@ class Run:
 
     def detected(self, i: int) -> RepReport | None:
         """The engine's rep that overlaps the i-th rendered rep the most."""
-        t = self.truth.reps[i]
-        best = max(self.report.reps, key=lambda r: min(t.end_s, r.end_s) - max(t.start_s, r.start_s),
-                   default=None)
-        if best is None or min(t.end_s, best.end_s) <= max(t.start_s, best.start_s):
-            return None
-        return best
+        return matching_rep(self.truth.reps[i], self.report.reps)
 
     def live_flag(self, check_id: str, i: int) -> bool:
         """Any frame of the i-th rep's slot (its rest included) flagged live by ``check_id``."""
