@@ -12,6 +12,11 @@ unknown from every view the guidance allows (front and oblique: the bends point 
 measured vs true r 0.1-0.2); ``feet_together`` flags at 0.45 of the knee gap (0.6 caught 2 of 24
 reps with a 10 cm foot lift); ``pelvis_rocking`` follows a true roll loosely (r 0.33) and misses
 or false-flags in some camera bins at any limit.
+
+Tempo, on front-view renders (``benchmarks/tempo.py --scenes 4``, both body models): a true 0.3 s
+lift reads 0.13-0.22 s up, a steady 0.6 s one 0.27-0.42 s, so ``min_lift_s`` is 0.24 measured (it was 0.45, the true
+target, which flagged every steady lift). The guide's "lift in about a second" is the pace to
+aim for; a steady 0.6 s lift is not rushing.
 """
 
 from __future__ import annotations
@@ -19,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from formcheck.body import Body
-from formcheck.exercises.spec import (TEMPO_MIN_LIFT_S, Check, Exercise, RepCounting, Template,
-                                      Tolerance)
+from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import distance, joint_angle, midpoint
 
 
@@ -142,7 +146,7 @@ EXERCISE = Exercise(
     ),
     counting=RepCounting(signal=knee_opening, unit="deg", rest=32.0, enter=45.0,
                          side_of=top_side, min_rep_s=0.6, top_band=6.0,
-                         min_lift_s=TEMPO_MIN_LIFT_S, range_label="knee opening (image)"),
+                         min_lift_s=0.24, range_label="knee opening (image)"),
     checks=(
         Check(id="pelvis_rocking", title="No rocking", metric=trunk_roll, unit="deg", limit=20.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="rep",

@@ -55,6 +55,16 @@ class RepTiming:
         return self.segments[0].peak
 
 
+def seconds_for_lift(lift_s: float, reps: int, n_peaks: int = 1) -> float:
+    """Clip length whose ``reps`` reps each lift (start pose to the top) in ``lift_s`` seconds
+    under :func:`schedule`: a rep's slot holds every peak pose's move (rise, top, lower) and a
+    rest; the lead-in is 8 % of the clip, at most 0.5 s."""
+    f = REP_FRACTIONS
+    slot = lift_s / f["rise"] * (f["rise"] + f["top"] + f["lower"]) / (1 - f["rest"]) * n_peaks
+    seconds = reps * slot / (1 - 2 * 0.08)
+    return seconds if 0.08 * seconds <= 0.5 else reps * slot + 1.0
+
+
 def schedule(
     seconds: float, reps: int, sides: str, first_side: str, n_peaks: int = 1
 ) -> list[RepTiming]:
