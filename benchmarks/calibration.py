@@ -63,6 +63,7 @@ from formcheck.api import make_analyzer
 from formcheck.checks import CheckTracker
 from formcheck.config import Settings
 from formcheck.engine import Analyzer
+from formcheck.geometry import camera_alignment
 from formcheck.exercises import all_exercises
 from formcheck.exercises.spec import Check, Exercise, RepCounting, Tolerance
 from formcheck.limits import effective_limits
@@ -298,10 +299,20 @@ class Sample:
         return persistent_peak(self.series[0], self.series[1], min_s, above)
 
 
+def true_off_side_deg(truth: RenderTruth) -> float:
+    """The true angle between the camera's optical axis and the body's lateral axis, degrees,
+    median over the clip (0 = square side-on, 90 = from the front or an end): where the camera
+    really was, whatever the view's name (yaw and down-pitch both turn a side view away)."""
+    lateral = [camera_alignment(np.array(f.landmarks_world, dtype=float))[0] for f in truth.frames]
+    return float(np.degrees(np.arccos(np.clip(np.nanmedian(lateral), 0.0, 1.0))))
+
+
 def _bins(scene: Scene, truth: RenderTruth) -> dict[str, str]:
     pitch = truth.camera.pitch_deg
+    off_side = true_off_side_deg(truth)
     return {
         "view": scene.view,
+        "off side-on (true)": ("0-15", "15-30", "30-45", "45-90")[min(3, int(off_side // 15))],
         "height": ("0-0.35 m", "0.35-0.7 m", "0.7-1.05 m", "1.05-1.4 m")[
             min(3, int(truth.camera.height_m / 0.35))],
         "pitch": "<0" if pitch < 0 else "0-12" if pitch < 12 else "12-24" if pitch < 24 else "24-35+",
@@ -572,11 +583,10 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
             for s in invalid:
                 by_view[s.bins["view"]].append(s)
             for view, group in by_view.items():
-                flagged = sum(s.flagged for s in group)
                 unknown = np.mean([not math.isfinite(s.peak) for s in group])
                 out()
                 out(f"Unknown by design from the {view} view: {len(group)} reps, unknown "
-                    f"{unknown:.2f}, flagged {flagged}.")
+                    f"{unknown:.2f}; {_blind_flags(group)}.")
         out()
     if skipped:
         out("## Not calibrated")
@@ -584,6 +594,20 @@ def report(stats: dict[str, CheckStats], skipped: list[str], args, n_clips: int)
         for line in skipped:
             out(f"- {line}")
     return out
+
+
+def _blind_flags(group: list[Sample]) -> str:
+    """Which reps a check flagged from a view it declares it cannot judge: at must-pass (false
+    flags), at must-catch (right, by luck of the view test), and where the camera truly was."""
+    parts = []
+    for kind, label in (("pass", "must-pass"), ("catch", "must-catch"), ("between", "in between")):
+        reps = [s for s in group if s.kind == kind]
+        hit = [s for s in reps if s.flagged]
+        if reps:
+            where = sorted({s.bins["off side-on (true)"] for s in hit})
+            parts.append(f"flagged {len(hit)} of {len(reps)} at {label}"
+                         + (f" (camera {', '.join(where)} deg off side-on)" if where else ""))
+    return "; ".join(parts)
 
 
 def main() -> None:
