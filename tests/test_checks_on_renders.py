@@ -173,3 +173,16 @@ def test_rep_check_flags_its_own_fault_and_no_other(rep_clip):
         assert planted in rep_flags, f"{exercise}.{planted} missed its fault (flags {rep_flags})"
         others = rep_flags & set(checks) - {planted}
         assert not others, f"{exercise}: the {planted} rep was also flagged {others}"
+
+
+def test_bridge_over_arch_is_unknown_from_a_raised_camera(runs):
+    """A camera 1.1 m high looking down at the bridge reads a straight one about 8 degrees
+    arched (the limit); ``over_arch`` must read unknown there, never flag, and say so in the
+    rep, while the camera at knee height above still judges it."""
+    run = runs("bridge_raised", exercise="bridge", view="side", seconds=8.0, reps=2, fps=30.0,
+               size=(640, 360), seed=5, side="left", camera_height=1.1, camera_distance=2.6,
+               camera_yaw=-15.0, body_model="mannequin", body_preset="heavy")
+    assert len(run.report.reps) == 2
+    for rep in run.report.reps:
+        assert "over_arch" not in rep.flags
+        assert rep.unknown_fraction["over_arch"] == 1.0

@@ -131,6 +131,15 @@ class Body:
             return np.full(3, np.nan)
         return camera_alignment(self.frame.world)
 
+    @property
+    def off_side_on_deg(self) -> float:
+        """Degrees between the camera's optical axis and the body's lateral axis as MediaPipe's
+        world landmarks place them (0 = square side-on; yaw and down-pitch both add); NaN
+        without a torso. MediaPipe reads a yaw short (a true 17-degree yaw on a lying render
+        read 5) and a down-pitch more fully (a camera 18-22 degrees above read 14-20)."""
+        lateral = self.camera_alignment[0]
+        return float(np.degrees(np.arccos(min(1.0, lateral)))) if np.isfinite(lateral) else float("nan")
+
     @cached_property
     def view(self) -> str:
         """Where the camera looks at the body from: ``side`` (at its left or right), ``front``
