@@ -22,7 +22,9 @@ shared clips.
 - ``pelvis_level`` (front view only): the single-leg variant's hip line tilting since the rep
   began. Side-on, the two hips overlap and this cannot be seen.
 
-Tempo: a lift faster than 0.25 s is rushing. The shared demonstrations lift in 0.3-1.0 s;
+Tempo: a lift faster than 0.25 s (measured) is rushing: on renders (``benchmarks/tempo.py
+--scenes 4``) a true 0.3 s lift reads 0.17-0.21 s and a steady 0.6 s one 0.33-0.40. The shared
+demonstrations lift in 0.3-1.0 s;
 two clips that start at the top (rendered) or have 12 frames (GIF) read their first lift at
 0.2-0.3 s, so they may show a ``tempo`` flag.
 

@@ -30,10 +30,11 @@ leg hide behind the body); measured units:
 - ``row_lean_back`` (leaning back while rowing): true 15 reads 12-14 (and 14.1-14.7 read
   16.5-19), true 0-5 at most 3.5: limit 7.64 (range 3.3-12.0).
 
-Tempo (``benchmarks/tempo.py --scenes 2``, 4 reps each), per stage in measured seconds: a true
-0.3 s squat reads 0.17-0.21 s and a 0.6 s one 0.37-0.38, a row 0.20-0.21 and 0.33-0.38, so
-``min_lift_s`` is 0.29 for the squat and 0.27 for the row (there was none: rushing was never
-flagged).
+Tempo (``benchmarks/tempo.py --scenes 4``, 8 reps each, both body models), per stage in measured
+seconds: a true 0.3 s squat reads 0.17-0.21 s and a 0.6 s one 0.37-0.38, a row 0.18-0.33 and
+0.33-0.57, so ``min_lift_s`` is 0.29 for the squat and 0.27 for the row (there was none: rushing
+was never flagged). One rushed row of 8 read 0.33, as slow as the fastest steady one: the rows'
+two sizes touch.
 """
 
 from __future__ import annotations
