@@ -14,19 +14,18 @@ shared clips.
   bridges in the shared clips top out at 4-6. Before the camera gate 7 of 36 oblique reps flagged
   (2 of them correct), and 6 of the 8 correct side-view reps filmed 15-30 degrees off side-on
   (cameras 0.7-1.4 m high); with it no oblique rep is judged and the side view's false flags fell
-  from 0.25 to 0.17 of 24. Still flagged: the MakeHuman heavy
-  body, which reads 7-12 degrees above its truth from any camera (a correct bridge at 5 reads
-  12-13 from hip height) (``docs/benchmarks/calibration.md``). Without world landmarks (a
-  landmark file that lacks them) the camera cannot be placed, and the check reads unknown.
+  from 0.25 to 0.17 of 24. Still flagged: the MakeHuman heavy body, which reads 7-12 degrees
+  above its truth from any camera (a correct bridge at 5 reads 12-13 from hip height)
+  (``docs/benchmarks/calibration.md``). Without world landmarks (a landmark file that lacks
+  them) the camera cannot be placed, and the check reads unknown.
 - ``knees_track`` (front view from the feet only): knees caving in or bowing out.
 - ``pelvis_level`` (front view only): the single-leg variant's hip line tilting since the rep
   began. Side-on, the two hips overlap and this cannot be seen.
 
 Tempo: a lift faster than 0.25 s (measured) is rushing: on renders (``benchmarks/tempo.py
 --scenes 4``) a true 0.3 s lift reads 0.17-0.21 s and a steady 0.6 s one 0.33-0.40. The shared
-demonstrations lift in 0.3-1.0 s;
-two clips that start at the top (rendered) or have 12 frames (GIF) read their first lift at
-0.2-0.3 s, so they may show a ``tempo`` flag.
+demonstrations lift in 0.3-1.0 s; two clips that start at the top (rendered) or have 12 frames
+(GIF) read their first lift at 0.2-0.3 s, so they may show a ``tempo`` flag.
 
 A single-leg rep's side is the lifted leg (its ankle clearly above the other); a two-leg rep has
 no side.

@@ -13,10 +13,10 @@ measured vs true r 0.1-0.2); ``feet_together`` flags at 0.45 of the knee gap (0.
 reps with a 10 cm foot lift); ``pelvis_rocking`` follows a true roll loosely (r 0.33) and misses
 or false-flags in some camera bins at any limit.
 
-Tempo, on front-view renders (``benchmarks/tempo.py --scenes 4``, both body models): a true 0.3 s
-lift reads 0.13-0.22 s up, a steady 0.6 s one 0.27-0.42 s, so ``min_lift_s`` is 0.24 measured (it was 0.45, the true
-target, which flagged every steady lift). The guide's "lift in about a second" is the pace to
-aim for; a steady 0.6 s lift is not rushing.
+Tempo, on front-view renders (``benchmarks/tempo.py --scenes 4``, both body models): a true
+0.3 s lift reads 0.13-0.22 s up, a steady 0.6 s one 0.27-0.42 s, so ``min_lift_s`` is 0.24
+measured (it was 0.45, the true target, which flagged every steady lift). The guide's "lift in
+about a second" is the pace to aim for; a steady 0.6 s lift is not rushing.
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ recall >= 0.9 and false flags <= 0.05; measured units:
 
 Tempo, on side-view renders (``benchmarks/tempo.py --scenes 4``, both body models): a true 0.3 s
 raise reads 0.21-0.25 s up, a steady 0.6 s one 0.25-0.43 s (one rep of 8 at 0.25) and 1.5 s
-0.53-0.93, so ``min_lift_s`` is 0.32 measured (it was 0.5, which flagged steady raises). The guide asks for a 1-2 s hold at the top: a true 1.0 s hold reads 1.33-1.52 s
-in the top band and a 0.4 s one 0.50-0.58, so ``min_top_pause_s`` stays 1.0 measured; a raise
-that does not hold flags ``tempo`` however slow its lift. A rushed rep lasts 0.58-0.63 s, so
+0.53-0.93, so ``min_lift_s`` is 0.32 measured (it was 0.5, which flagged steady raises). The
+guide asks for a 1-2 s hold at the top: a true 1.0 s hold reads 1.33-1.52 s in the top band and
+a 0.4 s one 0.50-0.58, so ``min_top_pause_s`` stays 1.0 measured; a raise that does not hold
+flags ``tempo`` however slow its lift. A rushed rep lasts 0.58-0.63 s, so
 reps count from 0.5 s (at 1.0 the rushed ones were not counted).
 """
 

@@ -23,8 +23,8 @@ reps at must-catch and 24-32 at must-pass from each view):
   and a still one up to 14 (up to 24 obliquely), whatever the camera height.
 
 Tempo (``benchmarks/tempo.py --scenes 4``, 8 reps each, both body models): the engine measures
-a true 0.3 s lift as 0.17-0.21 s and a steady 0.6 s one as 0.33-0.35 s, so ``min_lift_s`` is 0.27 measured
-seconds (it was 0.5, which flagged every steady lift as rushed).
+a true 0.3 s lift as 0.17-0.21 s and a steady 0.6 s one as 0.33-0.35 s, so ``min_lift_s`` is
+0.27 measured seconds (it was 0.5, which flagged every steady lift as rushed).
 
 The shared clips are *standing* side leg raises (a relative), which count with the same rep
 signal and lift much faster than a side-lying lift should (``tempo`` flags); their whole pelvis
