@@ -186,3 +186,5 @@ def test_bridge_over_arch_is_unknown_from_a_raised_camera(runs):
     for rep in run.report.reps:
         assert "over_arch" not in rep.flags
         assert rep.unknown_fraction["over_arch"] == 1.0
+    summary = next(c for c in run.report.checks if c.id == "over_arch")
+    assert summary.note and "within 12 degrees of square side-on" in summary.note

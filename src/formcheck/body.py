@@ -131,14 +131,16 @@ class Body:
             return np.full(3, np.nan)
         return camera_alignment(self.frame.world)
 
-    @property
-    def off_side_on_deg(self) -> float:
-        """Degrees between the camera's optical axis and the body's lateral axis as MediaPipe's
-        world landmarks place them (0 = square side-on; yaw and down-pitch both add); NaN
-        without a torso. MediaPipe reads a yaw short (a true 17-degree yaw on a lying render
-        read 5) and a down-pitch more fully (a camera 18-22 degrees above read 14-20)."""
-        lateral = self.camera_alignment[0]
-        return float(np.degrees(np.arccos(min(1.0, lateral)))) if np.isfinite(lateral) else float("nan")
+    def off_view_deg(self, view: str) -> float:
+        """Degrees between the camera's optical axis and the body axis ``view`` looks along
+        (``side``: lateral, ``front``: front, ``end``: long), as MediaPipe's world landmarks
+        place them: 0 = square-on, yaw and pitch both add. NaN without a torso or world
+        landmarks, and for ``oblique`` or ``unknown``. MediaPipe reads a side view's yaw short
+        (a true 17-degree yaw on a lying render read 5) and its down-pitch more fully (a camera
+        18-22 degrees above read 14-20)."""
+        axis = _VIEW_AXES.get(view)
+        cos = self.camera_alignment[axis] if axis is not None else np.nan
+        return float(np.degrees(np.arccos(min(1.0, cos)))) if np.isfinite(cos) else float("nan")
 
     @cached_property
     def view(self) -> str:
@@ -175,6 +177,8 @@ class Body:
         return "oblique"
 
 
+#: The body axis each view looks along: an index of :attr:`Body.camera_alignment`.
+_VIEW_AXES = {"side": 0, "front": 1, "end": 2}
 #: Camera alignment (|cos|) with the lateral axis from which a view is ``side`` (28 degrees).
 VIEW_SIDE_MIN_ALIGNMENT = 0.88
 #: ... with the long axis from which it is ``end`` (45 degrees), with the front axis ``front``.

@@ -219,8 +219,11 @@ def exercises() -> None:
         typer.echo(f"    camera: {ex.camera}")
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
+            judged = ", ".join(c.views) or "no view (unknown from every camera)"
+            if c.max_off_view_deg is not None:
+                judged += f" (within {c.max_off_view_deg:g} degrees of square-on)"
             typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
-                       f"{c.explain}; judged from: {', '.join(c.views) or 'no view (unknown from every camera)'}")
+                       f"{c.explain}; judged from: {judged}")
             tol = c.tolerance
             if tol is not None:
                 unit = f" {tol.unit}" if tol.unit else ""

@@ -207,6 +207,9 @@ class Analyzer:
         self.view_counts: Counter = Counter()
         self.setup_problem_counts: Counter = Counter()
         self.check_state_counts: dict[str, Counter] = {cid: Counter() for cid in self.trackers}
+        #: frames in which a check would have been judged but for a camera too far off
+        #: square-on (``Check.max_off_view_deg``)
+        self.off_view_counts: Counter = Counter()
         self._baseline: dict[str, float] = {}
         self._rest_values: dict[str, deque[tuple[int, float]]] = {}
         self._acc: _Accumulator | None = None
@@ -293,12 +296,18 @@ class Analyzer:
         if check.stage is not None and (self._counter is None or self._counter.stage != check.stage):
             return False
         if check.applies == "rep":
-            return in_rep
-        if check.applies == "top":
-            return phase == "top"
-        if check.applies == "hold":
-            return self._hold_timer is not None and self._hold_timer.holding
-        return True
+            applies = in_rep
+        elif check.applies == "top":
+            applies = phase == "top"
+        elif check.applies == "hold":
+            applies = self._hold_timer is not None and self._hold_timer.holding
+        else:
+            applies = True
+        if applies and check.max_off_view_deg is not None and not (
+                body.off_view_deg(body.view) <= check.max_off_view_deg):
+            self.off_view_counts[check.id] += 1
+            return False
+        return applies
 
     def _relative(self, cid: str, value: float, in_rep: bool, t: int) -> float:
         if not in_rep:

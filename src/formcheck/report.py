@@ -310,6 +310,11 @@ def build_report(analyzer: Analyzer, input_info: InputInfo, processing: Processi
         measurable = view == "unknown" or view in c.views
         note = None if measurable else (
             f"not measurable from a {view} view; film from the {' or '.join(c.views)}")
+        off_view = analyzer.off_view_counts[c.id]
+        if measurable and off_view and off_view >= counts["ok"] + counts["flag"]:
+            note = (f"judged only from a camera within {c.max_off_view_deg:g} degrees of square "
+                    f"{view if view in c.views else c.views[0]}-on, which the camera was not in "
+                    f"{off_view} of the frames it applied to: place it as the camera text says")
         checks.append(CheckSummary(
             id=c.id, title=c.title, unit=c.unit, limit=limits[c.id], flag_when=c.flag_when,
             frames_ok=counts["ok"], frames_flag=counts["flag"], frames_unknown=counts["unknown"],

@@ -42,16 +42,16 @@ from formcheck.geometry import bend_below_line
 
 
 #: ``over_arch`` is judged only while the camera looks within this many degrees of square
-#: side-on (:attr:`Body.off_side_on_deg`, as MediaPipe measures it): a camera raised above the
-#: body reads a straight bridge as arched. On renders, cameras 0.4-0.85 m high (measured 3-9.5
-#: degrees off side-on) read a true 5-degree arch as 3.8-7.4 on the mannequin; cameras 1.0-1.1 m
-#: high looking down 18-22 degrees (measured 14-20) read a true 0 as 8-9 and a true 5 as 13-14.
-#: The limit lies midway between 9.5 and 14. (The MakeHuman heavy body reads 7-12 degrees higher
-#: than its truth from any camera, hip height included: a body offset this does not remove.)
+#: side-on (``Check.max_off_view_deg``): a camera raised above the body reads a straight bridge
+#: as arched. On renders, cameras 0.4-0.85 m high (measured 3-9.5 degrees off side-on) read a
+#: true 5-degree arch as 3.8-7.4 on the mannequin; cameras 1.0-1.1 m high looking down 18-22
+#: degrees (measured 14-20) read a true 0 as 8-9 and a true 5 as 13-14. The gate lies midway
+#: between 9.5 and 14. (The MakeHuman heavy body reads 7-12 degrees higher than its truth from
+#: any camera, hip height included: a body offset this does not remove.)
 OVER_ARCH_MAX_OFF_SIDE_DEG = 12.0
 
 
-def hips_above_line(body: Body) -> float:
+def over_arch(body: Body) -> float:
     """Hips above the shoulder-knee line, degrees (negative when below it). Image, side view."""
     return -float(bend_below_line(body.mid("shoulder"), body.mid("hip"), body.mid("knee")))
 
@@ -60,15 +60,7 @@ def hip_extension(body: Body) -> float:
     """Hip extension as a signed shoulder-hip-knee angle in the image, degrees: 180 = a straight
     line, less with the hips below it (lying: about 125-145), more than 180 with the hips pushed
     above it (over-arching), so that arching past the line still reads as "up"."""
-    return 180.0 + hips_above_line(body)
-
-
-def over_arch(body: Body) -> float:
-    """:func:`hips_above_line`, from a camera near square side-on and level with the body
-    (:data:`OVER_ARCH_MAX_OFF_SIDE_DEG`); NaN (unknown) from a raised or turned camera."""
-    if not body.off_side_on_deg <= OVER_ARCH_MAX_OFF_SIDE_DEG:
-        return math.nan
-    return hips_above_line(body)
+    return 180.0 + over_arch(body)
 
 
 def lifted_leg(body: Body) -> str | None:
@@ -110,7 +102,7 @@ EXERCISE = Exercise(
     checks=(
         Check(id="over_arch", title="No over-arching", metric=over_arch, unit="deg", limit=8.0,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, applies="top",
-              views=("side",),
+              views=("side",), max_off_view_deg=OVER_ARCH_MAX_OFF_SIDE_DEG,
               cue="Stop when shoulders, hips and knees make a line; do not arch your back.",
               explain="hips pushed above the shoulder-knee line at the top",
               tolerance=Tolerance(

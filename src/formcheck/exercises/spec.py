@@ -114,6 +114,11 @@ class Check:
         absolute: compare the size of the value (after ``relative``), ignoring its sign.
         views: camera views in which the metric means something; in other views the check
             is ``unknown`` and the report says why.
+        max_off_view_deg: judged only while the camera looks within this many degrees of
+            square-on to the view (:meth:`formcheck.body.Body.off_view_deg`, as MediaPipe's world
+            landmarks place it), for a metric that a view the view test accepts still bends
+            (a raised camera reads a straight bridge as arched); beyond it, and without world
+            landmarks, ``unknown``. None: wherever the view test says ``views``.
         explain: one line for the docs and ``formcheck exercises``: what is measured, how.
         stage: for reps made of named stages (:class:`PhasedRepCounting`), the stage in which
             the check is evaluated (``squat``, ``row``); None = any stage.
@@ -137,6 +142,7 @@ class Check:
     relative: bool = False
     absolute: bool = False
     views: tuple[View, ...] = ("side", "front", "oblique")
+    max_off_view_deg: float | None = None
     stage: str | None = None
     tolerance: Tolerance | None = None
     limit_range: tuple[float, float] | None = None
