@@ -14,7 +14,7 @@ shared clips.
   bridges in the shared clips top out at 4-6. Before the camera gate 7 of 36 oblique reps flagged
   (2 of them correct), and 6 of the 8 correct side-view reps filmed 15-30 degrees off side-on
   (cameras 0.7-1.4 m high); with it no oblique rep is judged and the side view's false flags fell
-  from 0.25 to 0.17 of 24. Still flagged: the MakeHuman heavy body, which reads 7-12 degrees
+  from 0.25 to 0.17 of 24 (0.10 of 40 over 10 scenes per view). Still flagged: the MakeHuman heavy body, which reads 7-12 degrees
   above its truth from any camera (a correct bridge at 5 reads 12-13 from hip height)
   (``docs/benchmarks/calibration.md``). Without world landmarks (a landmark file that lacks
   them) the camera cannot be placed, and the check reads unknown.
