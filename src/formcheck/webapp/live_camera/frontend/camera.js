@@ -272,6 +272,7 @@ function connect() {
     socket = null;
     socketReady = false;
     inFlight = null;
+    pendingAnswer = null; // an answer not yet painted would draw after the overlay is cleared
     clearOverlay();
     if (!stream || fatal) return;
     const wait = RECONNECT_MS[Math.min(reconnects, RECONNECT_MS.length - 1)];
