@@ -1,5 +1,5 @@
 """Kneeling overhead ball raise on posed skeletons (upright trunk; the kneeling legs do not
-matter to the checks): reps with a top hold, leaning back, head forward, too short a hold."""
+matter to the checks): reps with a top hold, leaning back, head forward (judged from no view), too short a hold."""
 
 from tests.exercise_poses import flagged_reps, frames, reps_timeline, run, standing_side
 
@@ -18,10 +18,17 @@ def test_no_hold_at_the_top_is_rushing():
     assert all("tempo" in r.flags for r in an.reps)
 
 
-def test_leaning_back_and_head_forward_flag_their_reps():
+def test_leaning_back_flags_its_rep():
     tl = reps_timeline(LOW, HIGH, 3, hold_s=1.5, fault=(2, {"lean": -15.0}))
     an = run("overhead_ball_raise", frames(standing_side, tl))
     assert flagged_reps(an, "lean_back") == [2]
+
+
+def test_head_forward_is_judged_from_no_view():
+    """Renders of both body models did not separate a 6 cm head poke from correct reps (module
+    docstring), so even a large poke reads unknown, never a flag."""
     tl = reps_timeline(LOW, HIGH, 3, hold_s=1.5, fault=(3, {"ear_dx": 60.0}))
     an = run("overhead_ball_raise", frames(standing_side, tl))
-    assert flagged_reps(an, "head_forward") == [3]
+    assert len(an.reps) == 3
+    assert flagged_reps(an, "head_forward") == []
+    assert all(r.checks["head_forward"].unknown_fraction == 1.0 for r in an.reps)

@@ -532,7 +532,8 @@ OVERHEAD_BALL_RAISE = Motion(
     anchors=("knee_l", "knee_r"),
     views=_STANDING_VIEWS,
     camera_height={"side": (0.6, 1.1), "front": (0.7, 1.2), "oblique": (0.7, 1.2)},
-    metrics=("trunk_lean_deg", "arm_elevation_deg", "elbow_flexion_deg", *_ARMS, "lumbar_flexion_deg"),
+    metrics=("trunk_lean_deg", "arm_elevation_deg", "elbow_flexion_deg", *_ARMS, "lumbar_flexion_deg",
+             "head_forward_cm"),
     faults={
         "lean_back": FaultDef(
             "lean_back", "deg",
@@ -540,6 +541,13 @@ OVERHEAD_BALL_RAISE = Motion(
             "rep", "the trunk leans back (lumbar over-arch) as the arms go overhead", 12,
         ),
         "arms_straight": _ELBOWS_BEND,
+        # The skeleton has one neck joint, so the head comes forward by bending at the neck's
+        # base and the face tips down with it (a real chin poke also tips the head back up).
+        "head_forward": FaultDef(
+            "head_forward", "cm",
+            (Drive("head_forward_cm", {"neck_flex": 1.0}),),
+            "rep", "the head pokes forward of the shoulders as the arms go up", 6,
+        ),
     },
 )
 

@@ -53,6 +53,8 @@ Angles are measured on the **true 3D joints** in the body's own planes (not the 
 - ``knee_past_toes_cm`` (standing): knee ahead of the toes (foot_index) along the body's
   horizontal front direction (the one ``trunk_lean_deg`` uses), mean of both sides, cm; + = the
   knees past the toes.
+- ``head_forward_cm`` (standing and kneeling): the ear midpoint ahead of the shoulder midpoint
+  along the same horizontal front direction, cm; + = the head forward of the shoulders.
 - ``upper_arm_forward_deg``: sagittal angle of the upper arm (shoulder -> elbow) from the trunk
   line on that side (shoulder -> hip), mean of both arms; + = the elbow in front of the trunk
   (toward the belly side), - = drawn back behind it.
@@ -264,6 +266,8 @@ def measure_angles(
         elif name == "knee_past_toes_cm":
             v = 100.0 * np.mean([(lm[L[f"{k}_KNEE"]] - lm[L[f"{k}_FOOT_INDEX"]]) @ _front(pose)
                                  for k in ("LEFT", "RIGHT")])
+        elif name == "head_forward_cm":
+            v = 100.0 * (_mid(lm, L.LEFT_EAR, L.RIGHT_EAR) - sh) @ _front(pose)
         elif name == "upper_arm_forward_deg":
             v = np.mean([_from_line(sag(lm[L[f"{k}_SHOULDER"]]), sag(lm[L[f"{k}_HIP"]]), sag(lm[L[f"{k}_ELBOW"]]))
                          for k in ("LEFT", "RIGHT")])
