@@ -105,7 +105,7 @@ def clamshell(t_ms: int, opening_deg: float, rock_deg: float = 0.0, feet_apart_m
     World: long axis along x (head at -x), up = -y, the knees point toward the camera (-z).
     Hips flexed 45, knees 90. ``opening_deg`` turns the top knee up about the hip-ankle axis;
     ``rock_deg`` rolls the whole top side (pelvis and trunk) backward (+z) about the long axis;
-    ``feet_apart_m`` lifts the top ankle.
+    ``feet_apart_m`` lifts the top foot (ankle and foot index).
     """
     bottom = "left" if top == "right" else "right"
     half = 0.1  # half the hip and shoulder width
@@ -123,6 +123,8 @@ def clamshell(t_ms: int, opening_deg: float, rock_deg: float = 0.0, feet_apart_m
     world[f"{top}_knee"] = world[f"{bottom}_knee"] + np.array([0.0, -0.1, 0.0])
     bottom_ankle = world[f"{bottom}_ankle"]
     world[f"{top}_ankle"] = bottom_ankle + np.array([0.0, -0.08 - feet_apart_m, 0.0])
+    for side in (top, bottom):  # toes pointing along the body, toward the feet end
+        world[f"{side}_foot_index"] = world[f"{side}_ankle"] + np.array([0.15, 0.0, 0.0])
     # Opening: the top knee turns up about the top hip -> top ankle axis.
     hip_t, ank_t = world[f"{top}_hip"], world[f"{top}_ankle"]
     world[f"{top}_knee"] = hip_t + _rot_axis(world[f"{top}_knee"] - hip_t, ank_t - hip_t, -opening_deg)

@@ -15,6 +15,7 @@ from formcheck.exercises import get_exercise
 from formcheck.exercises import clamshell as cs
 from formcheck.exercises import plank as pk
 from formcheck.frames import PoseFrame
+from formcheck.landmarks import Landmark
 from tests import skeletons
 from tests.factories import dropout, jitter
 
@@ -256,6 +257,25 @@ def test_clamshell_counts_and_flags_rocking_in_the_planted_rep():
     # Measured from the rep's start (the lift's first 15%), so a little under the planted 25.
     assert analyzer.reps[1].checks["pelvis_rocking"].worst == pytest.approx(25.0, abs=3.5)
     assert {r.boundary.side for r in analyzer.reps} == {"right"}
+
+
+def test_clamshell_feet_gap_follows_the_lift_not_the_opening():
+    # Orthographic front camera, 500 px/m: the torso (shoulder to hip midpoint) is 0.5 m.
+    def gap(opening: float, lift: float) -> float:
+        return cs.feet_gap(Body(skeletons.clamshell(0, opening_deg=opening, feet_apart_m=lift)))
+
+    rest = gap(0, 0.0)
+    assert gap(45, 0.0) == pytest.approx(rest, abs=1e-6)  # opening the knee alone: no change
+    assert gap(45, 0.10) - rest == pytest.approx(0.10 / 0.5, abs=1e-6)
+    assert gap(45, 0.03) - rest == pytest.approx(0.03 / 0.5, abs=1e-6)
+
+
+def test_clamshell_feet_gap_needs_the_feet():
+    frame = skeletons.clamshell(0, opening_deg=45)
+    visibility = frame.visibility.copy()
+    visibility[Landmark.LEFT_FOOT_INDEX] = 0.1
+    assert math.isfinite(cs.feet_gap(Body(frame)))
+    assert math.isnan(cs.feet_gap(Body(replace(frame, visibility=visibility))))
 
 
 def test_clamshell_feet_apart_flags():
