@@ -179,6 +179,9 @@ class Body:
 
 #: The body axis each view looks along: an index of :attr:`Body.camera_alignment`.
 _VIEW_AXES = {"side": 0, "front": 1, "end": 2}
+#: The views with a square-on direction, the only ones :meth:`Body.off_view_deg` measures (a
+#: check with a camera gate is never judged from an oblique view).
+SQUARE_VIEWS = tuple(_VIEW_AXES)
 #: Camera alignment (|cos|) with the lateral axis from which a view is ``side`` (28 degrees).
 VIEW_SIDE_MIN_ALIGNMENT = 0.88
 #: ... with the long axis from which it is ``end`` (45 degrees), with the front axis ``front``.

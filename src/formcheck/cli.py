@@ -212,6 +212,7 @@ def summary_text(report) -> str:
 @app.command()
 def exercises() -> None:
     """List the exercises with their checks and camera placement."""
+    from formcheck.body import SQUARE_VIEWS
     from formcheck.exercises import all_exercises
 
     for ex in all_exercises().values():
@@ -219,9 +220,11 @@ def exercises() -> None:
         typer.echo(f"    camera: {ex.camera}")
         for c in ex.checks:
             direction = ">" if c.flag_when == "above" else "<"
-            judged = ", ".join(c.views) or "no view (unknown from every camera)"
-            if c.max_off_view_deg is not None:
-                judged += f" (within {c.max_off_view_deg:g} degrees of square-on)"
+            if c.max_off_view_deg is None:
+                judged = ", ".join(c.views) or "no view (unknown from every camera)"
+            else:
+                judged = (", ".join(v for v in c.views if v in SQUARE_VIEWS)
+                          + f" (within {c.max_off_view_deg:g} degrees of square-on)")
             typer.echo(f"    - {c.id}: {c.title} (flags when it measures {direction} {c.limit:g} {c.unit}) "
                        f"{c.explain}; judged from: {judged}")
             tol = c.tolerance
