@@ -9,8 +9,8 @@ guidance asks for a raised camera looking down at the body from the front.
 Calibrated on renders of two body models over the camera envelope
 (``docs/benchmarks/calibration.md``): the set-up bends (``knee_bend``, ``hip_bend``) are declared
 unknown from every view the guidance allows (front and oblique: the bends point at the camera,
-measured vs true r 0.1-0.2); ``pelvis_rocking`` follows a true roll loosely (r 0.39 on 20 scenes) and misses
-or false-flags in some camera bins at any limit.
+measured vs true r 0.1-0.2); ``pelvis_rocking`` follows a true roll loosely (r 0.39 on 20
+scenes) and misses or false-flags in some camera bins at any limit.
 
 ``feet_together`` flags the feet's gap widening by 0.226 torso lengths since the rep's start,
 the middle of the gap between what the two sizes read on 12 front and oblique scenes

@@ -27,8 +27,9 @@ recall >= 0.9 and false flags <= 0.05; measured units:
   tipping at the neck's base (the ear's true forward travel is exact; the face tips down with
   it). On the 4 side scenes a true 6 cm read 0.12-0.17 on the mannequin but 0.05-0.16 on
   MakeHuman's bodies (3 of 4 reps under 0.09: the raised near arm covers the ear while
-  MediaPipe's shoulder slides with the arm), and correct reps reached 0.09: at the old 0.15 limit 3 of 8 reps at 6 cm flagged
-  (none of 32 correct ones), and no limit separates the two on both body models.
+  MediaPipe's shoulder slides with the arm), and correct reps reached 0.09: at the old 0.15
+  limit 3 of 8 reps at 6 cm flagged (none of 32 correct ones), and no limit separates the two
+  on both body models.
 - ``shrug``: the ear-to-shoulder distance shrinking since the rep began; judged from no view.
   Raising the arms overhead moves MediaPipe's shoulder landmark up toward the ear by itself: on
   correct renders (no shrug at all) it shrank by 0.07-0.28 torso lengths (up to 14 cm) at the

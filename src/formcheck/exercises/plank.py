@@ -12,11 +12,11 @@ the body) on renders of two body models over the camera envelope (``benchmarks/c
 about -2 (a few degrees of pike) and the slope is 0.97, so ``hip_sag`` flags at 2.2 measured,
 midway between what the two sizes read on 20 scenes from cameras inside its gate
 (:data:`HIP_SAG_MAX_OFF_SIDE_DEG`): a true 10-degree sag 2.9-10.1 (13 holds), a true 5 at most
-1.5 (111); correct planks by real people in the shared clips read -3 to -12 (median per clip). ``elbows_under_shoulders``
-flags at 26: the renders would allow 15-18, but correct real demonstrations in the shared clips
-hold their upper arms 17-25 degrees forward, a disagreement with the tolerance (must catch 25)
-for a therapist to settle. The head checks measure the
-ear against the trunk line and follow the true neck angle only at about 0.6 of its size, with a
+1.5 (111); correct planks by real people in the shared clips read -3 to -12 (median per clip).
+``elbows_under_shoulders`` flags at 26: the renders would allow 15-18, but correct real
+demonstrations in the shared clips hold their upper arms 17-25 degrees forward, a disagreement
+with the tolerance (must catch 25) for a therapist to settle. The head checks measure the ear
+against the trunk line and follow the true neck angle only at about 0.6 of its size, with a
 body-dependent offset (a heavy body's neutral head reads as hanging): no one limit separates
 neutral from 30 degrees on every body (see the calibration table).
 
@@ -112,10 +112,10 @@ HEAD_VIEWS = ("side",)
 #: ``hip_sag`` is judged only while the camera looks within this many degrees of square side-on
 #: (``Check.max_off_view_deg``, as MediaPipe's world landmarks measure it). On 20 scenes of
 #: renders (``benchmarks/calibration.py --scenes 10 --exercise plank``) no correct hold filmed
-#: within 20 degrees flagged (0 of 132) and 15 of 17 true 10-degree sags did; from a camera
-#: 1.2 m high looking down 34 degrees (measured 21-25 off side-on) 3 of 10 correct holds read
-#: as sagging. The camera text asks for hip height: cameras below 0.6 m read a median 5 degrees off,
-#: nine in ten under 10.
+#: within 20 degrees flagged (0 of 111) and every 10-degree sag judged there did (13); from a
+#: camera 1.2 m high looking down 34 degrees (measured 21-25 off side-on) all 3 correct holds of
+#: one MakeHuman man read as sagging. The camera text asks for hip height: cameras below 0.6 m
+#: read a median 5 degrees off, nine in ten under 10.
 HIP_SAG_MAX_OFF_SIDE_DEG = 20.0
 
 #: Shoulders above the elbows by at least this share of the torso length count as propped up
