@@ -73,6 +73,9 @@ def test_analyse_page_matches_cli(page, app_server, tmp_path, exercise, name, cl
     kind = expected["kind"]
     index = "Hold" if kind == "hold" else "Rep"
     items = expected["holds"] if kind == "hold" else expected["reps"]
+    # The chart can arrive before the tables above it are drawn (CI, under load, read none).
+    page.locator("[data-testid='stTable'] thead th").get_by_text(index, exact=True).first.wait_for()
+    page.locator("[data-testid='stTable'] thead th").get_by_text("Check", exact=True).first.wait_for()
     rows = _table_rows(page, index)
     assert len(rows) == len(items), f"page shows {len(rows)} {index.lower()}s, CLI {len(items)}"
     titles = {c["id"]: c["title"] for c in expected["checks"]}
