@@ -260,7 +260,7 @@ def test_save_writes_each_clip_once_into_postgresql_and_sqlite_is_refused_on_two
     url = _unix_socket_url(postgres_admin_url)
     for _ in range(2):  # the second run finds both done and saves nothing again
         res = cluster.formcheck(*base, env={"FORMCHECK_DATABASE_URL": url})
-        assert res.returncode == 0, res.stderr[-3000:]
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
         assert "saved for P-ray" in res.stdout
     with open_store(url, tmp_path / "data") as store:
         sessions = store.sessions("P-ray")
