@@ -199,3 +199,22 @@ def test_auto_exercise_says_what_it_recognised(model_dir, tmp_path):
                                       "--out", str(tmp_path), "--no-video"])
     assert result.exit_code == 0, result.output
     assert "exercise recognised from the first 3 s: plank" in result.output
+
+
+@pytest.mark.parametrize("clip, exercise, problem", [
+    ("plank_correct.mp4", "bird_dog", "get down onto your hands and knees"),
+    ("bird_dog_rounded_back.mp4", "bird_dog", None),
+])
+def test_wrong_exercise_is_named_by_the_set_up_line(model_dir, tmp_path, clip, exercise, problem):
+    """A plank analysed as a bird dog: the thighs lie along the body in every frame, so the
+    summary says to get onto hands and knees; a real bird dog gets no posture line."""
+    from tests.conftest import SAMPLES
+
+    result = runner.invoke(app, ["analyze", str(SAMPLES / clip), "--exercise", exercise,
+                                 "--out", str(tmp_path), "--no-video"])
+    assert result.exit_code == 0, result.output
+    set_up = [ln for ln in result.output.splitlines() if ln.startswith("set-up: ")]
+    if problem is None:
+        assert not any("hands and knees" in ln for ln in set_up), result.output
+    else:
+        assert f"set-up: {problem} (in 100% of frames)" in set_up, result.output

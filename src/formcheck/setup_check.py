@@ -22,6 +22,12 @@ _VIEW_FIX = {
     "end": "put the camera at your head or feet end, looking along your body",
 }
 
+#: On hands and knees the supporting thigh (hip -> knee, the lower of the two in the image)
+#: points down: -75 to -90 degrees on the shared real bird dogs and cat/cows, -60 to -90 on the
+#: renders from every camera. A plank's thighs lie along the body (-5 to -18 on the real plank
+#: clips), so a thigh above this elevation is not kneeling, degrees.
+KNEELING_THIGH_MAX_ELEVATION = -45.0
+
 
 @dataclass(frozen=True)
 class SetupStatus:
@@ -73,8 +79,16 @@ def _posture_problem(body: Body, posture: str) -> str | None:
         return None
     if posture == "lying" and abs(torso) > 45:
         return "get down into the starting position on the floor"
-    if posture == "kneeling" and abs(torso) > 60:
+    if posture == "kneeling" and (abs(torso) > 60
+                                  or _lower_thigh_elevation(body) > KNEELING_THIGH_MAX_ELEVATION):
         return "get down onto your hands and knees"
     if posture == "standing" and abs(torso) < 30:
         return "stand up to start"
     return None
+
+
+def _lower_thigh_elevation(body: Body) -> float:
+    """Image elevation of the lower-pointing thigh (hip -> knee), degrees; NaN without one."""
+    thighs = [elevation(body.side(s, "hip"), body.side(s, "knee")) for s in ("left", "right")]
+    seen = [t for t in thighs if np.isfinite(t)]
+    return min(seen) if seen else float("nan")
