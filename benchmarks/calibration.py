@@ -616,6 +616,9 @@ def main() -> None:
                         "(holds get twice as many: one hold per clip)")
     parser.add_argument("--exercise", action="append", help="only these exercises (repeatable)")
     parser.add_argument("--body-model", action="append", help="body models to sample (default: all)")
+    parser.add_argument("--view", action="append",
+                        help="only these render views, e.g. side (repeatable; default: every view "
+                             "the guidance allows)")
     parser.add_argument("--jobs", type=int, default=2, help="render/pose processes")
     parser.add_argument("--quick", action="store_true", help="4 scenes per view, headline exercises")
     parser.add_argument("--write", action="store_true", help="save docs/benchmarks/calibration.md")
@@ -635,6 +638,8 @@ def main() -> None:
         ex = all_exercises()[ex_id]
         n = args.scenes * (2 if ex.kind == "hold" else 1)
         for view in guidance_views(ex):
+            if args.view and view not in args.view:
+                continue
             scenes += sample_scenes(ex_id, view, n, body_models=models, body_presets=presets)
     jobs = interleaved(plan(case_list, scenes))
     if args.cached_only:
