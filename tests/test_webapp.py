@@ -169,6 +169,21 @@ def test_analyse_page_says_when_no_person_is_found(model_dir, tmp_path):
     assert any("No person was found" in e for e in errors(at)), errors(at)
 
 
+def test_analyse_page_names_a_set_up_problem_that_lasts_the_whole_video(model_dir):
+    """A plank uploaded as a bird dog: the page says to get onto hands and knees."""
+    from tests.conftest import SAMPLES
+
+    at = app(ANALYSE_SCRIPT).run()
+    clip = SAMPLES / "plank_correct.mp4"
+    at.file_uploader(key="analyse_upload").set_value((clip.name, clip.read_bytes(), "video/mp4"))
+    at.selectbox(key="analyse_exercise").select("bird_dog")
+    at.run()
+    at.button(key="analyse_run").click().run()
+    assert not at.exception and not errors(at)
+    warnings = [w.value for w in at.warning]
+    assert any("get down onto your hands and knees (in 100% of frames)" in w for w in warnings), warnings
+
+
 @pytest.mark.slow
 def test_analyse_page_result_matches_the_api(model_dir, tmp_path):
     from formcheck import api

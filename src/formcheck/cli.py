@@ -182,11 +182,6 @@ def analyze(
         raise typer.Exit(1)
 
 
-#: A set-up problem seen in at least this share of the frames is printed with the summary: the
-#: whole set was likely filmed or done that way (a wrong exercise, a view that cannot judge it).
-SETUP_PROBLEM_SHOWN_SHARE = 0.5
-
-
 def summary_text(report) -> str:
     """A few lines for the terminal: counts, flags, score."""
     lines = [f"{report.exercise_name}: person found in {report.detection_rate:.0%} of "
@@ -209,9 +204,8 @@ def summary_text(report) -> str:
                          + (f", flagged: {', '.join(h.flags)}" if h.flags else ""))
         if not report.holds:
             lines.append("  no hold found")
-    for problem, share in report.setup_problems.items():
-        if share >= SETUP_PROBLEM_SHOWN_SHARE:
-            lines.append(f"set-up: {problem} (in {share:.0%} of frames)")
+    for problem, share in report.lasting_setup_problems().items():
+        lines.append(f"set-up: {problem} (in {share:.0%} of frames)")
     for w in report.warnings:
         lines.append(f"warning: {w}")
     return "\n".join(lines)

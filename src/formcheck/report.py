@@ -157,6 +157,10 @@ class CueLog(BaseModel):
     source: str
 
 
+#: Share of a set's frames from which a set-up problem is the set's, not a moment's.
+LASTING_SETUP_SHARE = 0.5
+
+
 class SessionReport(BaseModel):
     exercise: str
     exercise_name: str
@@ -183,6 +187,12 @@ class SessionReport(BaseModel):
     recognition: RecognitionRecord | None = None
     complete: bool = True
     incomplete_reason: str | None = None
+
+    def lasting_setup_problems(self) -> dict[str, float]:
+        """The set-up problems seen in at least :data:`LASTING_SETUP_SHARE` of the frames: the
+        whole set was likely filmed or done that way (a wrong exercise, a view that cannot judge
+        it), so the summary names them."""
+        return {p: share for p, share in self.setup_problems.items() if share >= LASTING_SETUP_SHARE}
 
     def write(self, path: str | os.PathLike[str]) -> Path:
         """Write the report atomically: a reader finds the old report or the whole new one."""

@@ -222,6 +222,11 @@ def show_result(result: Result) -> None:
         r = report.recognition
         st.caption(f"The exercise was recognised from the first {r.seconds_used:.0f} s "
                    f"({r.confidence:.0%} sure); if it is wrong, choose it and analyse again.")
+    lasting = report.lasting_setup_problems()
+    if lasting:
+        st.warning("**Set-up, for most of the video**\n" + "\n".join(
+            f"- {p} (in {share:.0%} of frames)" for p, share in lasting.items()),
+            icon=":material/warning:")
     left, right = st.columns([3, 2], gap="large")
     with left:
         if outputs.video is not None and outputs.video.is_file():
