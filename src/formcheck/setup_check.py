@@ -23,9 +23,11 @@ _VIEW_FIX = {
 }
 
 #: On hands and knees the supporting thigh (hip -> knee, the lower of the two in the image)
-#: points down: -75 to -90 degrees on the shared real bird dogs and cat/cows, -60 to -90 on the
-#: renders from every camera. A plank's thighs lie along the body (-5 to -18 on the real plank
-#: clips), so a thigh above this elevation is not kneeling, degrees.
+#: points down: a clip's median -75 to -90 degrees on the shared real bird dogs and cat/cows,
+#: -62 to -88 on the renders from every camera (where MediaPipe's left-right swaps at the top of
+#: a rep put up to a quarter of a clip's frames above -45, inside reps, when no set-up cue is
+#: given). A plank's thighs lie along the body (-5 to -18 on the real plank clips), so a thigh
+#: above this elevation is not kneeling, degrees.
 KNEELING_THIGH_MAX_ELEVATION = -45.0
 
 
