@@ -34,6 +34,12 @@ side-on camera judges anything**, although the exercise table films it from the 
   the movement, and a rep counts only once they straighten. The renderer has no chop, so its
   limit (120) is the starting one, uncalibrated.
 
+Re-measured from the side on 8 scenes with the body models crossed with the camera heights
+(``benchmarks/calibration.py --scenes 8 --view side``: each body model filmed from every height bin;
+16 reps at must-catch per check): ``trunk_posture`` caught 15 of the 15 it judged (1 read unknown)
+and flagged 0 of 80 correct reps (limits 9.6-12.3 meet both); ``knees_slight`` 16 of 16, 0 of 80
+(142.4-153.1).
+
 Tempo, on side-view renders of the press (``benchmarks/tempo.py --scenes 4``, both body models,
 and ``tests/test_tempo_rendered.py``'s camera 1.3 m high at 24 fps): a true 0.3 s press reads
 0.12-0.21 s out (one rep of 7 at 0.43), a steady 0.6 s one 0.25-0.42 s, so ``min_lift_s`` is 0.23

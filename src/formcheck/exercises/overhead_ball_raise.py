@@ -36,6 +36,12 @@ recall >= 0.9 and false flags <= 0.05; measured units:
   top, and 9 of 24 side-view reps flagged at the old 0.15 limit, while a shrug a therapist
   corrects is about 5 cm (0.1). No limit separates them.
 
+Re-measured from the side on 8 scenes with the body models crossed with the camera heights
+(``benchmarks/calibration.py --scenes 8 --view side``: each body model filmed from every height bin;
+16 reps at must-catch per check): ``arms_straight`` caught 16 of 16 and flagged 0 of 64 correct reps
+(limits 153.4-158.4 meet both); ``lean_back`` 15 of the 15 it judged (1 read unknown), 0 of 64
+(7.0-13.5).
+
 Tempo, on side-view renders (``benchmarks/tempo.py --scenes 4``, both body models): a true 0.3 s
 raise reads 0.21-0.25 s up, a steady 0.6 s one 0.25-0.43 s (one rep of 8 at 0.25) and 1.5 s
 0.53-0.93, so ``min_lift_s`` is 0.32 measured (it was 0.5, which flagged steady raises). The

@@ -20,6 +20,12 @@ measured units:
 - ``knees_soft`` is judged from no view: side-on a locked knee (true 178) read 171-179 and a
   slightly bent one (true 170) 167-175, so no limit separates them.
 
+Re-measured from the side on 8 scenes with the body models crossed with the camera heights
+(``benchmarks/calibration.py --scenes 8 --view side``: each body model filmed from every height bin;
+16 reps at must-catch per check): ``arms_straight`` caught 16 of 16 and flagged 0 of 64 correct reps
+(limits 143.7-155.0 meet both); ``lean_back`` 14 of the 14 it judged (2 read unknown), 0 of 64
+(8.6-16.1).
+
 From an oblique camera nothing is judged: 6 of 8 faulted reps of each check read unknown, and
 the 40-degree elbow bends that were measured read 152-153, right at the side-view limit.
 
