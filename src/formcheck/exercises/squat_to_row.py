@@ -16,8 +16,10 @@ range in which every camera and body bin meets recall >= 0.9 and false flags <= 
 reps the check judged (from an oblique camera about half the reps read unknown: the far arm and
 leg hide behind the body); measured units:
 
-- ``squat_lean`` (trunk forward lean at the squat): true 65 reads 65-71 side-on and 59-67
-  obliquely, true 40-45 at most 49: limit 54.2 (range 48.9-59.4).
+- ``squat_lean`` (trunk forward lean at the squat): true 65 reads 59-71, true 40-45 at most
+  49.0; with 8 scenes and the body models crossed with the camera heights (below), a tall slim
+  MakeHuman body filmed side-on from a camera looking up read true 65 as 53.9: limit 51.4
+  (range 49.0-53.9; it was 54.2, the middle of 48.9-59.4 over 4 scenes).
 - ``knees_past_toes`` (near knee ahead of the toes, torso lengths, side view only): 15 cm past
   reads 0.3-0.5, 5 cm at most 0.15: limit 0.215 (range 0.15-0.28).
 - ``elbows_back`` (upper arm in front of the trunk line at the top of the row, side view only):
@@ -29,6 +31,15 @@ leg hide behind the body); measured units:
   obliquely, true 0-5 at most 5.3: limit 10.3 (range 4.4-16.3).
 - ``row_lean_back`` (leaning back while rowing): true 15 reads 12-14 (and 14.1-14.7 read
   16.5-19), true 0-5 at most 3.5: limit 7.64 (range 3.3-12.0).
+
+Re-measured on 8 scenes from the side and the oblique view with the body models crossed with
+the camera heights (``benchmarks/calibration.py --scenes 8 --view side --view oblique``: each body
+model filmed from every height bin): over the reps each check judged, recall 0.95 -> 1.00 for
+``squat_lean`` at its new limit (22 judged of 32 at must-catch), 1.00 for the others
+(``knees_past_toes`` 14 of 16, ``elbows_back`` 14 of 16, ``row_upright`` 22 of 32,
+``row_lean_back`` 16 of 24; the rest read unknown, mostly obliquely), and no correct rep flagged
+(0 of 80-192); the other limits stay inside their ranges meeting both (0.15-0.29, -11.8-16.1,
+4.4-16.3, 4.8-12.0).
 
 Tempo (``benchmarks/tempo.py --scenes 4``, 8 reps each, both body models), per stage in measured
 seconds: a true 0.3 s squat reads 0.17-0.21 s and a 0.6 s one 0.37-0.38, a row 0.18-0.33 and
@@ -103,7 +114,7 @@ EXERCISE = Exercise(
         max_gap_s=4.0, range_label="squat depth",
     ),
     checks=(
-        Check(id="squat_lean", title="Chest up", metric=trunk_lean, unit="deg", limit=54.2,
+        Check(id="squat_lean", title="Chest up", metric=trunk_lean, unit="deg", limit=51.4,
               flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=1, stage="squat",
               views=("side", "oblique"),
               cue="Keep your chest up as you squat.",
