@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.body import Body
+from formcheck.body import SIDES, Body
 from formcheck.exercises.spec import Exercise
 from formcheck.geometry import elevation
 from formcheck.landmarks import side_landmark
@@ -91,6 +91,6 @@ def _posture_problem(body: Body, posture: str) -> str | None:
 
 def _lower_thigh_elevation(body: Body) -> float:
     """Image elevation of the lower-pointing thigh (hip -> knee), degrees; NaN without one."""
-    thighs = [elevation(body.side(s, "hip"), body.side(s, "knee")) for s in ("left", "right")]
+    thighs = [elevation(body.side(s, "hip"), body.side(s, "knee")) for s in SIDES]
     seen = [t for t in thighs if np.isfinite(t)]
     return min(seen) if seen else float("nan")
