@@ -55,6 +55,8 @@ DEFAULT_TIMING = (6.0, 2)
 class Scene:
     """One way of filming one exercise (see the module docstring)."""
 
+    #: the render motion (``formcheck.render.MOTIONS`` key): the exercise's id, or its second
+    #: form's (``anti_rotation_chop``)
     exercise: str
     view: str
     seed: int
@@ -89,12 +91,17 @@ class Scene:
                 f"s{self.seed}")
 
 
-def _posture(exercise: str) -> str:
-    from formcheck.exercises import get_exercise
+#: Motions whose posture is not their exercise's (which allows several).
+KNEELING_UPRIGHT = ("overhead_ball_raise", "anti_rotation_chop")
 
-    posture = get_exercise(exercise).posture
-    if exercise == "overhead_ball_raise":
+
+def _posture(motion: str) -> str:
+    from formcheck.exercises import get_exercise
+    from formcheck.render import MOTIONS
+
+    if motion in KNEELING_UPRIGHT:
         return "tall_kneeling"
+    posture = get_exercise(MOTIONS[motion].exercise_id).posture
     return posture if posture in BODY_MIDDLE_M else "standing"
 
 

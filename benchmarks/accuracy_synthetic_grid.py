@@ -102,7 +102,7 @@ def cases(exercises: tuple[str, ...] | None, n_views: int) -> list[Case]:
         if exercises and name not in exercises:
             continue
         try:
-            ex = get_exercise(name)
+            ex = get_exercise(motion.exercise_id)
         except Exception as exc:  # noqa: BLE001 (an exercise not registered yet is skipped)
             print(f"skip {name}: {exc}", file=sys.stderr)
             continue
@@ -144,7 +144,7 @@ def run_clip(spec: RenderSpec, stats: dict) -> Clip:
         stats["rendered"] += 1
     rendered = time.perf_counter()
     out_dir = spec.out.with_suffix("")
-    report, outputs = analyze(spec.out, spec.exercise, out_dir, write_video=False)
+    report, outputs = analyze(spec.out, MOTIONS[spec.exercise].exercise_id, out_dir, write_video=False)
     with open(outputs.frames_csv, newline="") as fh:
         frames = list(csv.DictReader(fh))
     stats["render_s"] += rendered - started

@@ -105,12 +105,12 @@ def main() -> None:
         "its guide's 1-2 s, so its 0.6 s lift, held 0.4 s, flags too).")
     out()
     rows = []
-    for ex_id in args.exercise or list(MOTIONS):
-        ex = all_exercises()[ex_id]
+    for motion_id in args.exercise or list(MOTIONS):  # an exercise, or its second form
+        ex = all_exercises()[MOTIONS[motion_id].exercise_id]
         if ex.kind != "reps":
             continue
-        view = next(v for v in MOTIONS[ex_id].views if engine_view(v) in ex.views)
-        scenes = sample_scenes(ex_id, view, args.scenes, seed=1, body_models=tuple(BODY_MODELS))
+        view = next(v for v in MOTIONS[motion_id].views if engine_view(v) in ex.views)
+        scenes = sample_scenes(motion_id, view, args.scenes, seed=1, body_models=tuple(BODY_MODELS))
         for lift in args.lift or LIFTS_S:
             reps: dict[str, list] = {}
             for scene in scenes:
@@ -121,15 +121,15 @@ def main() -> None:
                     continue
                 for stage, up, pause, down, rushed in measured(video, ex, settings):
                     reps.setdefault(stage, []).append((up, pause, down, rushed))
-            expected = REPS * len(scenes) * (len(MOTIONS[ex_id].keyframes()) if isinstance(
+            expected = REPS * len(scenes) * (len(MOTIONS[motion_id].keyframes()) if isinstance(
                 ex.counting, PhasedRepCounting) else 1)
             for stage, r in sorted(reps.items()):
                 up, pause, down, rushed = zip(*r)
-                rows.append([ex_id + (f" ({stage})" if stage else ""), f"{lift:g}",
+                rows.append([motion_id + (f" ({stage})" if stage else ""), f"{lift:g}",
                              f"{len(r)}/{expected // max(1, len(reps))}", _spread(list(up)),
                              _spread(list(pause)), _spread(list(down)), f"{sum(rushed)}/{len(r)}"])
             if not reps:
-                rows.append([ex_id, f"{lift:g}", f"0/{expected}", "-", "-", "-", "-"])
+                rows.append([motion_id, f"{lift:g}", f"0/{expected}", "-", "-", "-", "-"])
     out(table(["exercise", "true lift s", "reps counted", "time up s", "top pause s",
                "time down s", "rushed"], rows))
     if args.write:

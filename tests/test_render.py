@@ -178,7 +178,7 @@ def test_too_many_reps_for_the_clip_is_rejected():
         animator("bridge", seconds=3, reps=5)
 
 
-@pytest.mark.parametrize("exercise", ["plank", "bird_dog", "clamshell", "bridge"])
+@pytest.mark.parametrize("exercise", ["plank", "bird_dog", "clamshell", "bridge", "anti_rotation_chop"])
 def test_body_rests_on_the_floor_with_every_contact_group_touching(exercise):
     anim = animator(exercise)
     motion = MOTIONS[exercise]

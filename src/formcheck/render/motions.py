@@ -73,10 +73,12 @@ class FaultDef:
 
 @dataclass(frozen=True)
 class Motion:
-    """One exercise as data.
+    """One exercise, or one form of it, as data.
 
     Attributes:
-        name: exercise id (as in EXERCISES.md).
+        name: the motion's id (``MOTIONS`` key): the exercise id (as in EXERCISES.md), or for a
+            second form of one exercise, ``<exercise>_<form>``.
+        exercise: the exercise id when ``name`` is not one (a second form).
         kind: ``reps`` or ``hold``.
         long_axis, front: world directions of the body's y (head) and z (belly) axes when the
             working side is left; the right side is the mirror image (world Z negated).
@@ -112,6 +114,12 @@ class Motion:
     faults: dict[str, FaultDef] = field(default_factory=dict)
     sway: float = 1.0
     peaks: tuple[tuple[str, dict[str, float]], ...] = ()
+    exercise: str = ""
+
+    @property
+    def exercise_id(self) -> str:
+        """The formcheck exercise this motion films."""
+        return self.exercise or self.name
 
     def keyframes(self) -> tuple[tuple[str, dict[str, float]], ...]:
         """The named peak poses a rep visits in order (``peaks``, else the single ``peak``)."""
@@ -598,6 +606,37 @@ ANTI_ROTATION = Motion(
     },
 )
 
+#: The half-kneeling chop, the anti-rotation exercise's second form: one knee down, the front
+#: foot flat, the arms straight, the hands pulled from above the head down beside the hips and
+#: back. The renderer pulls down in the body's own plane, not across it: the chop's diagonal turns
+#: the arms in depth, which a side-on camera cannot see, and the checks judge the trunk and the
+#: elbows, not the path. Its faults: the press's trunk fault and the straight-arm elbow bend.
+ANTI_ROTATION_CHOP = Motion(
+    name="anti_rotation_chop",
+    exercise="anti_rotation",
+    kind="reps",
+    long_axis=UP,
+    front=(0.0, 0.0, 1.0),
+    start={  # left foot forward, right knee down; hands together above the head. The front
+        # thigh rises 4 degrees: the shin and foot are longer than the thigh, and at 90 the
+        # contact solver tips the trunk back to put the knee and the front foot both down
+        "hip_flex_l": 94, "knee_flex_l": 94, "hip_abd_l": 4,
+        "hip_flex_r": -5, "knee_flex_r": 90, "ankle_pf_r": 75, "hip_abd_r": 4,
+        "shoulder_flex_l": 150, "shoulder_flex_r": 150, "shoulder_abd_l": -10, "shoulder_abd_r": -10,
+        "elbow_flex_l": 5, "elbow_flex_r": 5, "wrist_pron_l": -90, "wrist_pron_r": -90,
+    },
+    # the hands end beside the hips (straight in front, straight arms pass through a heavy
+    # belly, and MediaPipe read those elbows as bent 60 degrees)
+    peak={"shoulder_flex_l": 10, "shoulder_flex_r": 10, "shoulder_abd_l": 15, "shoulder_abd_r": 15},
+    sides="both",
+    contacts=(("knee_r", "ankle_r"), ("ankle_l",)),
+    anchors=("knee_r", "ankle_l"),
+    views=_STANDING_VIEWS,
+    camera_height={"side": (0.6, 1.2), "front": (0.7, 1.2), "oblique": (0.7, 1.2)},
+    metrics=("trunk_lean_deg", "elbow_flexion_deg", *_ARMS, *_LEGS),
+    faults={"arms_straight": _ELBOWS_BEND, "trunk_posture": ANTI_ROTATION.faults["trunk_posture"]},
+)
+
 SQUAT_TO_ROW = Motion(
     name="squat_to_row",
     kind="reps",
@@ -671,9 +710,11 @@ def engine_view(view: str) -> str:
     return "end" if view in ("head", "feet") else view
 
 
-#: Every exercise the renderer can film, by id.
+#: Every motion the renderer can film, by id: one per exercise (its id), and a second form of
+#: one (``anti_rotation_chop``; :attr:`Motion.exercise_id` names its exercise).
 MOTIONS: dict[str, Motion] = {
     m.name: m
     for m in (PLANK, BIRD_DOG, CLAMSHELL, BRIDGE, SIDE_LEG_LIFT, CAT_COW, DEADLIFT,
-              STRAIGHT_ARM_PULLDOWN, OVERHEAD_BALL_RAISE, ANTI_ROTATION, SQUAT_TO_ROW)
+              STRAIGHT_ARM_PULLDOWN, OVERHEAD_BALL_RAISE, ANTI_ROTATION, ANTI_ROTATION_CHOP,
+              SQUAT_TO_ROW)
 }
