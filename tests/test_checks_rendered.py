@@ -1,5 +1,5 @@
 """The checks of side leg lift, cat/cow, deadlift, straight-arm pulldown, overhead ball raise,
-anti-rotation and squat to row on rendered pixels through the real pipeline (renderer -> H.264 ->
+anti-rotation (press and chop) and squat to row on rendered pixels through the real pipeline (renderer -> H.264 ->
 MediaPipe -> smoothing -> engine), not on landmarks computed with the check's own formula.
 
 One camera per exercise, where its camera text puts it (the mannequin, 640x360 at 24 fps). A clip
@@ -34,7 +34,8 @@ import pytest
 
 from formcheck.api import analyze
 from formcheck.exercises import get_exercise
-from formcheck.render import RenderSpec, RenderTruth, render_clip
+from formcheck.exercises.spec import Exercise
+from formcheck.render import MOTIONS, RenderSpec, RenderTruth, render_clip
 from formcheck.render.motions import engine_view
 from formcheck.report import RepReport, SessionReport
 from tests.rendered import matching_rep, must_catch
@@ -51,6 +52,7 @@ LEAD_S = 0.5
 class Shot:
     """Where the camera stands for one exercise (shared by its clips)."""
 
+    #: the render motion (``MOTIONS`` key): the exercise's id, or its second form's
     exercise: str
     view: str
     camera_height: float
@@ -67,6 +69,11 @@ class Rep:
 
     fault: tuple[str, float] | None = None
     flags: tuple[str, ...] = ()
+
+
+def _exercise(motion: str) -> Exercise:
+    """The exercise a render motion films (the chop is a form of anti-rotation)."""
+    return get_exercise(MOTIONS[motion].exercise_id)
 
 
 def good() -> Rep:
@@ -128,7 +135,8 @@ def _render_and_analyze(shot: Shot, reps: tuple[Rep, ...], root: Path) -> Run:
                       camera_height=shot.camera_height, camera_distance=shot.camera_distance,
                       camera_yaw=0.0)
     video, truth = render_clip(spec)
-    report, outputs = analyze(video, shot.exercise, out, write_video=False, clearance_confirmed=True)
+    report, outputs = analyze(video, MOTIONS[shot.exercise].exercise_id, out, write_video=False,
+                              clearance_confirmed=True)
     with open(outputs.frames_csv, newline="") as fh:
         frames = list(csv.DictReader(fh))
     return Run(shot, reps, truth, report, frames)
@@ -190,6 +198,11 @@ CLIPS: dict[str, tuple[Shot, tuple[tuple[Rep, ...], ...]]] = {
         (good(), *_caught("anti_rotation", "trunk_posture", "knees_slight")),
         (caught("anti_rotation", "trunk_posture", -1.0), passed("knees_slight", 25.0)),
     )),
+    # half-kneeling: the knee check is the standing one's and reads unknown here
+    "anti_rotation_chop": (Shot("anti_rotation_chop", "side", camera_height=1.0), (
+        (good(), *_caught("anti_rotation", "arms_straight", "trunk_posture")),
+        (passed("arms_straight", 15.0), caught("anti_rotation", "trunk_posture", -1.0)),
+    )),
 }
 
 
@@ -205,12 +218,10 @@ def _true_size(run: Run, check_id: str, i: int) -> float | None:
     render's truth (as ``benchmarks/calibration.py`` takes it: the fault's truth metric, from the
     rep's start for a relative check, a magnitude for a two-way one, at the top for a top check);
     None when the renderer has no fault (so no truth) for the check."""
-    from formcheck.render import MOTIONS
-
     fault = MOTIONS[run.shot.exercise].faults.get(check_id)
     if fault is None:
         return None
-    check = get_exercise(run.shot.exercise).check(check_id)
+    check = _exercise(run.shot.exercise).check(check_id)
     truth = run.truth
     t = truth.times_s()
     series = np.nanmax([d.sign * truth.angle_series(d.metric) for d in fault.drives], axis=0)
@@ -236,14 +247,14 @@ def _expected(run: Run, check_id: str, i: int) -> bool | None:
     if rep.fault is not None and rep.fault[0] == check_id:
         return check_id in rep.flags
     true = _true_size(run, check_id, i)
-    tol = get_exercise(run.shot.exercise).check(check_id).tolerance
+    tol = _exercise(run.shot.exercise).check(check_id).tolerance
     if true is None or true <= tol.must_pass + 0.06:
         return False
     return True if true >= tol.must_catch else None
 
 
-def _judged(exercise: str, view: str) -> set[str]:
-    return {c.id for c in get_exercise(exercise).checks if engine_view(view) in c.views}
+def _judged(motion: str, view: str) -> set[str]:
+    return {c.id for c in _exercise(motion).checks if engine_view(view) in c.views}
 
 
 CASES = [(ex, k) for ex, (_, clips) in CLIPS.items() for k in range(len(clips))]
@@ -307,7 +318,7 @@ def test_planted_faults_have_their_true_size(runs, exercise, k):
         if rep.fault is None:
             continue
         cid = rep.fault[0]
-        tol = get_exercise(exercise).check(cid).tolerance
+        tol = _exercise(exercise).check(cid).tolerance
         true = _true_size(run, cid, i)
         if cid in rep.flags:
             assert true >= 0.9 * tol.must_catch, (i, cid, true)
@@ -318,7 +329,7 @@ def test_planted_faults_have_their_true_size(runs, exercise, k):
 @pytest.mark.parametrize(("exercise", "k"), CASES, ids=[f"{ex}-{k}" for ex, k in CASES])
 def test_checks_blind_from_this_view_read_unknown(runs, exercise, k):
     run = runs(exercise, k)
-    blind = {c.id for c in get_exercise(exercise).checks} - _judged(exercise, run.shot.view)
+    blind = {c.id for c in _exercise(exercise).checks} - _judged(exercise, run.shot.view)
     for cid in blind:
         states = {r[f"{cid}_state"] for r in run.frames}
         assert "flag" not in states, f"{cid} is not judged from the {run.shot.view} view but flagged"
@@ -329,13 +340,11 @@ def test_checks_blind_from_this_view_read_unknown(runs, exercise, k):
 def test_the_clips_cover_every_judged_check_both_ways():
     """Every check a shot's view judges, with a fault the renderer can plant, is caught in the
     clips above and, for a one-way check, shown the other way round without a flag."""
-    from formcheck.render import MOTIONS
-
     missing = []
     for exercise, (shot, clips) in CLIPS.items():
         reps = [r for clip in clips for r in clip]
         for cid in sorted(_judged(exercise, shot.view) & set(MOTIONS[exercise].faults)):
-            tol = get_exercise(exercise).check(cid).tolerance
+            tol = _exercise(exercise).check(cid).tolerance
             planted = [r.fault[1] for r in reps if r.fault and r.fault[0] == cid]
             flagged = [r.fault[1] for r in reps if r.fault and r.fault[0] == cid and cid in r.flags]
             if not flagged:
@@ -350,4 +359,4 @@ def test_the_clips_cover_every_judged_check_both_ways():
 
 def test_live_checks_are_judged_outside_the_rep():
     for exercise, cid in LIVE:
-        assert get_exercise(exercise).check(cid).applies == "always"
+        assert _exercise(exercise).check(cid).applies == "always"

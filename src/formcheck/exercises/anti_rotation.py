@@ -20,9 +20,9 @@ body bin meets recall >= 0.9 and false flags <= 0.05 over the reps the check jud
 side-on camera judges anything**, although the exercise table films it from the front:
 
 - ``trunk_posture`` (world trunk pitch since the rep began, either way): side-on a 15-degree
-  hunch or arch reads 15-21, 0-5 degrees at most 7.4: limit 11.2 (range 7.4-15.0; one of the 8
-  faulted reps read unknown). From the front, where the pitch is in depth, a 15-degree lean
-  read 0.2-6.7 and a still trunk up to 12.
+  hunch or arch reads 15-21, 0-5 degrees at most 7.4 (range 7.4-15.0; one of the 8 faulted reps
+  read unknown). From the front, where the pitch is in depth, a 15-degree lean read 0.2-6.7 and
+  a still trunk up to 12. The limit, 10.5, is set on both forms (below).
 - ``knees_slight`` (the more bent knee, world): side-on knees bent 50 degrees read 135-142,
   18-25 at least 152: limit 147.4 (range 142.4-152.4). From the front 50 read 142-157 and 18-25
   as low as 150.
@@ -30,15 +30,32 @@ side-on camera judges anything**, although the exercise table films it from the 
   judged from no view: a 10-degree dip read 4.6-11 from the front and a level one up to 8 (up to
   15 obliquely); hips turned 20 degrees read 0.2-9 from the front, 7-23 side-on, and still hips
   up to 15.
-- ``arms_straight`` runs for the chop only (world elbow): in the press, bending the elbows *is*
-  the movement, and a rep counts only once they straighten. The renderer has no chop, so its
-  limit (120) is the starting one, uncalibrated.
+- ``arms_straight`` runs for the chop only (the near elbow in the image): in the press, bending
+  the elbows *is* the movement, and a rep counts only once they straighten. Calibrated on the
+  renderer's chop (below).
 
 Re-measured from the side on 8 scenes with the body models crossed with the camera heights
 (``benchmarks/calibration.py --scenes 8 --view side``: each body model filmed from every height bin;
 16 reps at must-catch per check): ``trunk_posture`` caught 15 of the 15 it judged (1 read unknown)
 and flagged 0 of 80 correct reps (limits 9.6-12.3 meet both); ``knees_slight`` 16 of 16, 0 of 80
 (142.4-153.1).
+
+The chop, rendered half-kneeling (``formcheck render anti_rotation_chop``; the hands pull down in
+the body's plane, not across it) on 8 side scenes the same way (``--exercise anti_rotation --view
+side --scenes 8``; 16 reps at must-catch per check, 48 at must-pass):
+
+- ``arms_straight``: elbows bent 40 degrees read 134.9-153.7 (the highest, a tall slim MakeHuman
+  body filmed from 0-0.35 m looking up), bent 15 at least 155.5, straight arms 158-179: limit
+  154.6, the middle of 153.8-155.5, the only range meeting both targets in every bin. The margin
+  is two degrees. MediaPipe's world elbow (the check's metric before) read elbows bent 40 as
+  120-145 and bent 15 as 141-153 (medians over the end of the pull), so it could not separate
+  them.
+- ``trunk_posture``: a 15-degree hunch or arch read 10.8-19.0, 0-5 degrees at most 10.3 (the
+  mannequin man filmed from 0.35-0.7 m; still, his trunk read 4-6): 10.3-10.7 meets both, so the limit is
+  10.5 (was 11.2, which missed one 15-degree arch from a camera 1.05-1.4 m high), inside the
+  press's range too.
+
+Half-kneeling, the standing knee check reads unknown.
 
 Tempo, on side-view renders of the press (``benchmarks/tempo.py --scenes 4``, both body models,
 and ``tests/test_tempo_rendered.py``'s camera 1.3 m high at 24 fps): a true 0.3 s press reads
@@ -52,7 +69,7 @@ from __future__ import annotations
 import math
 
 from formcheck.body import Body
-from formcheck.exercises._measures import (bentest_elbow, elbow_angle, hip_yaw_world, shoulder_tilt,
+from formcheck.exercises._measures import (elbow_angle, hip_yaw_world, near_elbow, shoulder_tilt,
                                             trunk_pitch_world)
 from formcheck.exercises.spec import Check, Exercise, RepCounting, Template, Tolerance
 from formcheck.geometry import joint_angle
@@ -97,8 +114,11 @@ def progress(body: Body) -> float:
 
 
 def chop_elbow(body: Body) -> float:
-    """Half-kneeling chop: the more bent elbow, world 3D, degrees; NaN when standing."""
-    return bentest_elbow(body, "world") if half_kneeling(body) else float("nan")
+    """Half-kneeling chop: the near arm's elbow angle in the image (side view), degrees, 180 =
+    straight; NaN when standing. The image, not world 3D: side-on the chop's arms move in the
+    image plane, and on renders MediaPipe's world elbow read arms bent 15 and 40 degrees alike
+    (see the module docstring)."""
+    return near_elbow(body) if half_kneeling(body) else float("nan")
 
 
 def standing_knee(body: Body) -> float:
@@ -151,7 +171,7 @@ EXERCISE = Exercise(
                   why="Guides: rotate the hips as little as possible; 20 degrees means the "
                       "hips, not the trunk, give way to the band.")),
         Check(id="trunk_posture", title="No hunch or arch", metric=trunk_pitch_world, unit="deg",
-              limit=11.2, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
+              limit=10.5, flag_when="above", hysteresis=3.0, min_duration_s=0.3, priority=2,
               applies="rep", relative=True, absolute=True, views=("side",),
               cue="Stay tall: do not hunch forward or arch back.",
               explain="trunk pitching forward or back since the start of the rep (3D)",
@@ -161,10 +181,10 @@ EXERCISE = Exercise(
                   why="Guides: do not hunch over or over-arch the low back; 15 degrees either "
                       "way is visible.")),
         Check(id="arms_straight", title="Arms straight", metric=chop_elbow, unit="deg",
-              limit=120.0, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
+              limit=154.6, flag_when="below", hysteresis=5.0, min_duration_s=0.3, priority=3,
               applies="rep", views=("side",),
               cue="Keep your arms straight through the chop.",
-              explain="chop only: the more bent elbow (3D)",
+              explain="chop only: the near elbow's angle (side view)",
               tolerance=Tolerance(
                   measure="degrees the more bent elbow flexes during the chop", unit="deg",
                   must_pass=15.0, must_catch=40.0,
