@@ -33,3 +33,23 @@ def test_the_first_four_scenes_are_those_cached_before():
     scenes = sample_scenes("plank", "side", 4, body_models=("mannequin", "makehuman"))
     assert [(s.body_model, s.side) for s in scenes] == [
         ("mannequin", "left"), ("mannequin", "right"), ("makehuman", "left"), ("makehuman", "right")]
+
+
+def test_each_form_of_an_exercise_is_calibrated_on_its_own_renders():
+    """The chop is a form of anti-rotation with its own render motion: its checks get their own
+    cases (the trunk check on both forms), and no scene of one form is planned with the other
+    form's faults."""
+    from calibration import cases, plan
+
+    found, _ = cases(("anti_rotation",))
+    keys = {c.key for c in found}
+    assert {"anti_rotation.trunk_posture", "anti_rotation_chop.trunk_posture",
+            "anti_rotation_chop.arms_straight"} <= keys
+    assert "anti_rotation.arms_straight" not in keys  # the press has no elbow fault
+    chop = sample_scenes("anti_rotation_chop", "side", 2)
+    press = sample_scenes("anti_rotation", "side", 2)
+    for scene, faults in plan(found, chop + press):
+        mine = {c.check.id for c in found if c.motion == scene.exercise}
+        assert set(faults) <= mine, (scene.exercise, faults)
+        if scene.exercise == "anti_rotation":
+            assert "arms_straight" not in faults
