@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 REPS = 2
 
-#: exercise -> (view, camera height m, camera distance m, true lift that must pass). The
+#: render motion (an exercise, or its second form) -> (view, camera height m, camera distance m, true lift that must pass). The
 #: overhead raise's guide also asks for a 1-2 s hold at the top, which the renderer makes two
 #: thirds of the lift: its steady rep lifts in 1.5 s (held 1 s).
 SHOTS = {
@@ -35,6 +35,7 @@ SHOTS = {
     "straight_arm_pulldown": ("side", 1.3, 2.5, TEMPO_PASS_LIFT_S),
     "overhead_ball_raise": ("side", 0.9, 2.5, 1.5),
     "anti_rotation": ("side", 1.3, 2.5, TEMPO_PASS_LIFT_S),
+    "anti_rotation_chop": ("side", 1.0, 2.5, TEMPO_PASS_LIFT_S),
     "squat_to_row": ("side", 0.9, 2.5, TEMPO_PASS_LIFT_S),
 }
 
@@ -47,7 +48,8 @@ def _reps(exercise: str, lift_s: float, root: Path):
                       reps=REPS, seed=3, size=(640, 360), fps=24.0, side="left",
                       camera_height=height, camera_distance=distance, camera_yaw=0.0)
     video, _ = render_clip(spec)
-    report, _ = analyze(video, exercise, out, write_video=False, clearance_confirmed=True)
+    report, _ = analyze(video, MOTIONS[exercise].exercise_id, out, write_video=False,
+                        clearance_confirmed=True)
     return report.reps
 
 
