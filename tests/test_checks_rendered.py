@@ -1,6 +1,7 @@
 """The checks of side leg lift, cat/cow, deadlift, straight-arm pulldown, overhead ball raise,
-anti-rotation (press and chop) and squat to row on rendered pixels through the real pipeline (renderer -> H.264 ->
-MediaPipe -> smoothing -> engine), not on landmarks computed with the check's own formula.
+anti-rotation (press and chop) and squat to row on rendered pixels through the real pipeline
+(renderer -> H.264 -> MediaPipe -> smoothing -> engine), not on landmarks computed with the
+check's own formula.
 
 One camera per exercise, where its camera text puts it (the mannequin, 640x360 at 24 fps). A clip
 carries several reps and each rep at most one fault (``fault_spans``), at the check's must-catch
@@ -279,8 +280,9 @@ def runs(model_dir, tmp_path_factory):
 NOT_COUNTED = {"cat_cow"}
 
 
-_MISSED = pytest.mark.xfail(strict=True, reason="the rendered back's outline reads its neutral far "
-                            "from the shared clips' -15, so the cat and cow stay under the counter's bands")
+_MISSED = pytest.mark.xfail(
+    strict=True, reason="the rendered back's outline reads its neutral far from the shared clips' "
+                        "-15, so the cat and cow stay under the counter's bands")
 
 
 @pytest.mark.parametrize(("exercise", "k"), [

@@ -384,8 +384,8 @@ SIDE_LEG_LIFT = Motion(
 
 #: Cat/cow: the pelvis tilts against the thorax and the hips unbend as much (the thighs stay put).
 #: The bend is shared by the two spine joints as in the bird dog's rounding (0.6 / 0.4): put all
-#: at the low one, it was a kink 10 cm above the hips that the back's outline barely showed (a
-#: 40-degree cat read 15 degrees past neutral on the mannequin; shared, 30).
+#: at the low one, it was a kink 10 cm above the hips that the back's outline barely showed (on
+#: one mannequin clip a 40-degree cat read 15 degrees past neutral; shared, 30).
 _LUMBAR_BEND = {"pelvis_tilt": -0.6, "hip_flex_l": -0.6, "hip_flex_r": -0.6, "spine_flex": 0.36,
                 "thorax_flex": 0.24}
 
