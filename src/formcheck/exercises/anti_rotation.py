@@ -119,7 +119,8 @@ def chop_elbow(body: Body) -> float:
     """Half-kneeling chop: the near arm's elbow angle in the image (side view), degrees, 180 =
     straight; NaN when standing. The image, not world 3D: side-on the chop's arms move in the
     image plane, and on renders MediaPipe's world elbow read arms bent 15 and 40 degrees alike
-    (see the module docstring)."""
+    (see the module docstring). The near arm only: the far one, partly hidden, read straight
+    arms as 157-173 and one bent 40 as 164."""
     return near_elbow(body) if half_kneeling(body) else float("nan")
 
 
@@ -209,6 +210,8 @@ EXERCISE = Exercise(
         "compare each rep with its own start instead.",
         "The shoulders dipping and the hips turning are not judged: from no camera could they "
         "be told from a still trunk.",
+        "In the chop only the arm nearer the camera is judged for straightness: side-on, the far "
+        "arm's elbow read bent 20-25 degrees short of straight on some renders.",
     ),
     description="Press the hands straight out against a sideways band pull (or chop across from "
                 "half-kneeling) without letting the trunk turn.",
