@@ -24,9 +24,9 @@ pytestmark = pytest.mark.slow
 
 REPS = 2
 
-#: render motion (an exercise, or its second form) -> (view, camera height m, camera distance m, true lift that must pass). The
-#: overhead raise's guide also asks for a 1-2 s hold at the top, which the renderer makes two
-#: thirds of the lift: its steady rep lifts in 1.5 s (held 1 s).
+#: render motion (an exercise, or its second form) -> (view, camera height m, camera distance
+#: m, true lift that must pass). The overhead raise's guide also asks for a 1-2 s hold at the
+#: top, which the renderer makes two thirds of the lift: its steady rep lifts in 1.5 s (held 1 s).
 SHOTS = {
     "bird_dog": ("side", 0.6, 2.6, TEMPO_PASS_LIFT_S),
     "clamshell": ("front", 1.0, 2.0, TEMPO_PASS_LIFT_S),
